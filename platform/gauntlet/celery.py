@@ -1,0 +1,60 @@
+"""The one Celery app of Gauntlet, with its queues and routes.
+
+Queues (:class:`Queue`):
+
+- ``default``: cheap bookkeeping on CPU machines (lease expiry, auto-approval,
+  consensus, payouts, imports).
+- ``gpu``: everything that runs a model (live score, saliency, substitutions,
+  bulk scoring, paraphrasing, training). ``ml_worker.tasks.*`` is routed here;
+  gpu workers take one message at a time (prefetch 1) because one message may
+  hold the GPU for hours.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+
+from celery import Celery
+from kombu import Queue as KombuQueue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gauntlet.settings.base")
+
+
+class Queue(StrEnum):
+    DEFAULT = "default"  # database bookkeeping; fast, many workers
+    GPU = "gpu"  # model work; one model per process, prefetch 1
+
+
+app = Celery("gauntlet")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+_longest = int(app.conf.get("longest_task_seconds") or 6 * 3600)
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    task_default_queue=Queue.DEFAULT.value,
+    task_queues=[KombuQueue(Queue.DEFAULT.value), KombuQueue(Queue.GPU.value)],
+    task_routes={"ml_worker.tasks.*": {"queue": Queue.GPU.value}},
+    # Idempotent tasks are acknowledged after they finish, so a worker that dies
+    # mid-task hands the message to another; tasks opt out explicitly if needed.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    task_soft_time_limit=300,
+    task_time_limit=360,
+    worker_prefetch_multiplier=1,
+    # Redis re-delivers unacknowledged messages after the visibility timeout: it
+    # must exceed the longest training run or a healthy run would be started twice.
+    broker_transport_options={"visibility_timeout": _longest + 3600},
+    result_expires=3600,
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+)
+app.autodiscover_tasks()
+
+
+@app.task(name="gauntlet.ping", queue=Queue.DEFAULT.value)
+def ping() -> str:
+    """Liveness check for a worker; no side effects."""
+    return "pong"

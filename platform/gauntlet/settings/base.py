@@ -1,0 +1,266 @@
+"""Gauntlet settings: one module, every value from :mod:`gauntlet.settings.env`.
+
+Embedded default (no variables): SQLite under ``var/``, eager Celery, local
+files, DEBUG on, loopback only. Production: ``DATABASE_URL`` (PostgreSQL),
+``REDIS_URL`` (broker, results, cache), ``GAUNTLET_STORAGE=s3`` with ``AWS_*``.
+Tests use :mod:`gauntlet.settings.test`, which points at loopback PostgreSQL and
+Redis before importing this module.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from gauntlet.settings import env
+
+BASE_DIR = env.BASE_DIR
+VAR_DIR = env.VAR_DIR
+DEBUG = env.DEBUG
+ALLOWED_HOSTS = env.ALLOWED_HOSTS
+CSRF_TRUSTED_ORIGINS = env.CSRF_TRUSTED_ORIGINS
+
+if env.SECRET_KEY:
+    SECRET_KEY = env.SECRET_KEY
+elif env.PRODUCTION:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DATABASE_URL is (production).")
+else:
+    SECRET_KEY = "django-insecure-embedded-default-only-for-loopback-use"  # noqa: S105
+
+DJANGO_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+THIRD_PARTY_APPS = [
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "allauth",
+    "allauth.account",
+    "storages",
+]
+LOCAL_APPS = [
+    "gauntlet.common",
+    "gauntlet.accounts",
+    "gauntlet.workqueue",
+    "gauntlet.agreement",
+    "gauntlet.payments",
+    "labeling",
+    "ml_worker",
+    "attacks",
+]
+INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "gauntlet.urls"
+WSGI_APPLICATION = "gauntlet.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# --- database -----------------------------------------------------------------
+if env.DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(env.DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(VAR_DIR / "gauntlet.sqlite3"),
+            # Claims take the write lock up front (BEGIN IMMEDIATE): two contractors
+            # can never both read an item as free on the embedded default.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache ----------------------------------------------------------------------
+if env.REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- accounts -------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_ADAPTER = "gauntlet.accounts.adapters.AccountAdapter"
+LOGIN_REDIRECT_URL = "/api/v1/me/"
+LOGIN_URL = "/accounts/login/"
+
+if env.EMAIL_URL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env.EMAIL_URL_HOST
+    EMAIL_PORT = env.EMAIL_PORT
+    EMAIL_HOST_USER = env.EMAIL_HOST_USER
+    EMAIL_HOST_PASSWORD = env.EMAIL_HOST_PASSWORD
+    EMAIL_USE_TLS = env.EMAIL_USE_TLS
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env.DEFAULT_FROM_EMAIL
+
+# --- API ------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_PAGINATION_CLASS": "gauntlet.api.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "gauntlet.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "gauntlet.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.env_str("GAUNTLET_THROTTLE_ANON", "60/min"),
+        # Contractors heartbeat, claim and live-score all day; scripts import in bulk.
+        "user": env.env_str("GAUNTLET_THROTTLE_USER", "100000/hour"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Gauntlet API",
+    "DESCRIPTION": "Adversarial training of high-stakes classifiers with human contractors.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- files ----------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = env.MEDIA_ROOT
+if env.STORAGE_BACKEND == "s3":
+    if not env.AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured("GAUNTLET_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    _s3_options = {
+        "bucket_name": env.AWS_STORAGE_BUCKET_NAME,
+        "endpoint_url": env.AWS_S3_ENDPOINT_URL or None,
+        "region_name": env.AWS_S3_REGION_NAME,
+        "access_key": env.AWS_ACCESS_KEY_ID or None,
+        "secret_key": env.AWS_SECRET_ACCESS_KEY or None,
+        "file_overwrite": True,
+        "default_acl": None,
+        "querystring_auth": True,
+    }
+    ARTIFACT_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}
+elif env.STORAGE_BACKEND == "local":
+    ARTIFACT_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT)},
+    }
+else:
+    raise ImproperlyConfigured(f"GAUNTLET_STORAGE must be 'local' or 's3', not {env.STORAGE_BACKEND!r}.")
+STORAGES = {
+    "default": ARTIFACT_STORAGE,
+    # Datasets, checkpoints and payout exports all live in one place, by prefix.
+    "artifacts": ARTIFACT_STORAGE,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# --- Celery ---------------------------------------------------------------------
+CELERY_BROKER_URL = env.REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = env.REDIS_URL or "cache+memory://"
+CELERY_TASK_ALWAYS_EAGER = env.CELERY_ALWAYS_EAGER
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_LONGEST_TASK_SECONDS = env.env_int("GAUNTLET_LONGEST_TASK_SECONDS", 6 * 3600)  # a full training run
+CELERY_BEAT_SCHEDULE = {
+    "workqueue-expire-leases": {
+        "task": "gauntlet.workqueue.tasks.expire_leases",
+        "schedule": timedelta(seconds=30),
+    },
+    "payments-auto-approve": {
+        "task": "gauntlet.payments.tasks.auto_approve_due",
+        "schedule": timedelta(minutes=5),
+    },
+    "ml-score-unscored": {
+        "task": "ml_worker.tasks.score_unscored",
+        "schedule": timedelta(minutes=1),
+    },
+}
+
+# --- ML -------------------------------------------------------------------------
+GAUNTLET_CLASSIFIER_BASE = env.CLASSIFIER_BASE
+GAUNTLET_MASKED_LM = env.MASKED_LM_PATH
+GAUNTLET_MODEL_CACHE = env.MODEL_CACHE_DIR
+GAUNTLET_LIVE_TIMEOUT = env.LIVE_TIMEOUT_SECONDS
+
+# --- security -------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+if env.PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # probes speak plain HTTP inside the cluster
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.env_str("GAUNTLET_LOG_LEVEL", "INFO")},
+}

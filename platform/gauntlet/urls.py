@@ -1,0 +1,26 @@
+"""URL root: the API under /api/v1/, allauth's pages under /accounts/, the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from gauntlet.common.health import healthz, readyz
+
+api_v1 = [
+    path("", include("gauntlet.accounts.urls")),
+    path("", include("gauntlet.workqueue.urls")),
+    path("", include("gauntlet.payments.urls")),
+    path("", include("labeling.urls")),
+    path("", include("ml_worker.urls")),
+    path("", include("attacks.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("api/v1/", include(api_v1)),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
