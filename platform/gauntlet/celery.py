@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from enum import StrEnum
+from typing import Any
 
 from celery import Celery
 from kombu import Queue as KombuQueue
@@ -36,7 +37,10 @@ app.conf.update(
     accept_content=["json"],
     task_default_queue=Queue.DEFAULT.value,
     task_queues=[KombuQueue(Queue.DEFAULT.value), KombuQueue(Queue.GPU.value)],
-    task_routes={"ml_worker.tasks.*": {"queue": Queue.GPU.value}},
+    task_routes={
+        "ml_worker.tasks.*": {"queue": Queue.GPU.value},
+        "gauntlet.gpu_ping": {"queue": Queue.GPU.value},
+    },
     # Idempotent tasks are acknowledged after they finish, so a worker that dies
     # mid-task hands the message to another; tasks opt out explicitly if needed.
     task_acks_late=True,
@@ -58,3 +62,10 @@ app.autodiscover_tasks()
 def ping() -> str:
     """Liveness check for a worker; no side effects."""
     return "pong"
+
+
+@app.task(name="gauntlet.gpu_ping", bind=True)
+def gpu_ping(self: Any) -> dict[str, str]:
+    """Answered only by workers consuming the ``gpu`` queue: says which queue delivered it."""
+    delivery = self.request.delivery_info or {}
+    return {"hostname": str(self.request.hostname), "queue": str(delivery.get("routing_key", ""))}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from allauth.account.models import EmailAddress
 from django.contrib.auth import authenticate
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -12,7 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gauntlet.api import ApiError
+from gauntlet.accounts.models import ContractorProfile, Qualification
+from gauntlet.accounts.permissions import IsManager
+from gauntlet.accounts.services import contractor_update
+from gauntlet.api import ApiError, Pagination
 
 
 class AuthTokenObtainApi(APIView):
@@ -71,3 +77,44 @@ class MeApi(APIView):
             "is_active": profile.is_active if profile else user.is_active,
         }
         return Response(self.OutputSerializer(payload).data)
+
+
+class ContractorListApi(APIView):
+    """Managers: every contractor with pay rate and standing."""
+
+    permission_classes = (IsManager,)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField(source="user.id")
+        email = serializers.EmailField(source="user.email")
+        qualification = serializers.CharField()
+        hourly_rate = serializers.DecimalField(max_digits=8, decimal_places=2)
+        currency = serializers.CharField()
+        is_active = serializers.BooleanField()
+
+    @extend_schema(responses={200: OutputSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        profiles = ContractorProfile.objects.select_related("user").order_by("user__email")
+        paginator = Pagination()
+        page = paginator.paginate_queryset(profiles, request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+class ContractorUpdateApi(APIView):
+    """Managers: change a contractor's pay rate, active flag or qualification."""
+
+    permission_classes = (IsManager,)
+
+    class InputSerializer(serializers.Serializer):
+        hourly_rate = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=Decimal("0"), required=False)
+        is_active = serializers.BooleanField(required=False)
+        qualification = serializers.ChoiceField(choices=Qualification.choices, required=False)
+        note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses={200: ContractorListApi.OutputSerializer})
+    def patch(self, request: Request, user_id: int) -> Response:
+        profile = get_object_or_404(ContractorProfile.objects.select_related("user"), user_id=user_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        profile = contractor_update(profile=profile, **data.validated_data)
+        return Response(ContractorListApi.OutputSerializer(profile).data)

@@ -70,3 +70,25 @@ def contractor_set_qualification(
     profile.note = note
     profile.save(update_fields=["qualification", "note", "updated_at"])
     return profile
+
+
+@transaction.atomic
+def contractor_update(
+    *,
+    profile: ContractorProfile,
+    hourly_rate: Decimal | None = None,
+    is_active: bool | None = None,
+    qualification: str | None = None,
+    note: str = "",
+) -> ContractorProfile:
+    """Change pay rate, active flag and/or qualification; fields left None stay as they are."""
+    profile = ContractorProfile.objects.select_for_update().get(pk=profile.pk)
+    if hourly_rate is not None:
+        profile.hourly_rate = hourly_rate
+    if is_active is not None:
+        profile.is_active = is_active
+    if qualification is not None:
+        profile.qualification = qualification
+        profile.note = note
+    profile.save()
+    return profile

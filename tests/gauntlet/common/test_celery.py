@@ -1,0 +1,29 @@
+"""A real worker process, fed through Redis, answers a task routed to the gpu queue."""
+
+import pytest
+
+from gauntlet.celery import Queue, app
+
+
+def test_model_tasks_are_routed_to_the_gpu_queue() -> None:
+    route = app.amqp.router.route({}, "ml_worker.tasks.live_score", args=(), kwargs={})
+    assert route["queue"].name == Queue.GPU
+    assert app.amqp.router.route({}, "gauntlet.ping", args=(), kwargs={})["queue"].name == Queue.DEFAULT
+
+
+def test_broker_is_redis_with_a_visibility_timeout_above_the_longest_run(settings) -> None:
+    assert app.conf.broker_url.startswith("redis://")
+    assert app.conf.broker_transport_options["visibility_timeout"] > settings.CELERY_LONGEST_TASK_SECONDS
+    assert app.conf.task_acks_late is True
+    assert app.conf.accept_content == ["json"]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_runs_a_task_routed_to_gpu(celery_worker_process: object) -> None:
+    from gauntlet.celery import gpu_ping
+
+    result = gpu_ping.delay()
+    answer = result.get(timeout=60)
+    assert answer["queue"] == "gpu"
+    assert answer["hostname"].startswith("test-")
