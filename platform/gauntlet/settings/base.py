@@ -115,7 +115,7 @@ else:
 # --- accounts -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "gauntlet.accounts.backends.RoleModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -264,3 +264,42 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.env_str("GAUNTLET_LOG_LEVEL", "INFO")},
 }
+
+# --- labeling (owned by the labeling app) ----------------------------------------
+# Example text limits (characters, after NFC normalisation); imports and example_create share them.
+GAUNTLET_EXAMPLE_MAX_PROMPT_CHARS = env.env_int("GAUNTLET_EXAMPLE_MAX_PROMPT_CHARS", 4000)
+GAUNTLET_EXAMPLE_MAX_COMPLETION_CHARS = env.env_int("GAUNTLET_EXAMPLE_MAX_COMPLETION_CHARS", 2000)
+# Rows per bulk INSERT during an import, and how many row errors a report lists (all are counted).
+GAUNTLET_IMPORT_CHUNK_SIZE = env.env_int("GAUNTLET_IMPORT_CHUNK_SIZE", 2000)
+GAUNTLET_IMPORT_MAX_REPORTED_ERRORS = env.env_int("GAUNTLET_IMPORT_MAX_REPORTED_ERRORS", 10000)
+# Rater audit: flag raters below these accuracies once a figure rests on RATER_MIN_COUNT labels.
+GAUNTLET_RATER_MIN_GOLD_ACCURACY = float(env.env_str("GAUNTLET_RATER_MIN_GOLD_ACCURACY", "0.8"))
+GAUNTLET_RATER_MIN_CONSENSUS_ACCURACY = float(env.env_str("GAUNTLET_RATER_MIN_CONSENSUS_ACCURACY", "0.7"))
+GAUNTLET_RATER_MAX_UNSURE_RATE = float(env.env_str("GAUNTLET_RATER_MAX_UNSURE_RATE", "0.3"))
+GAUNTLET_RATER_MIN_COUNT = env.env_int("GAUNTLET_RATER_MIN_COUNT", 20)
+# Pairs of raters need this many shared items before their Cohen's kappa is reported.
+GAUNTLET_KAPPA_MIN_OVERLAP = env.env_int("GAUNTLET_KAPPA_MIN_OVERLAP", 10)
+
+# --- ml_worker (owned by the ml_worker app) --------------------------------------
+# Threshold a new classifier version starts with (reject when P(injurious) >= it); calibrate per version.
+GAUNTLET_DEFAULT_THRESHOLD = float(env.env_str("GAUNTLET_DEFAULT_THRESHOLD", "0.5"))
+# Examples per bulk-scoring task and per forward pass.
+GAUNTLET_SCORE_BATCH_SIZE = env.env_int("GAUNTLET_SCORE_BATCH_SIZE", 512)
+GAUNTLET_SCORE_FORWARD_BATCH = env.env_int("GAUNTLET_SCORE_FORWARD_BATCH", 32)
+# How long a worker trusts its cached idea of the active version before asking the database again.
+GAUNTLET_ACTIVE_VERSION_TTL = float(env.env_str("GAUNTLET_ACTIVE_VERSION_TTL", "1.0"))
+# Most concurrent live requests one forward pass answers (drained from a Redis list).
+GAUNTLET_LIVE_BATCH_MAX = env.env_int("GAUNTLET_LIVE_BATCH_MAX", 16)
+# Token limit per (prompt, completion) pair; the prompt is truncated, the completion never is.
+GAUNTLET_CLASSIFIER_MAX_LENGTH = env.env_int("GAUNTLET_CLASSIFIER_MAX_LENGTH", 256)
+
+# --- work queue (gauntlet.workqueue) ---------------------------------------------
+# Most active seconds one heartbeat can add: a tab left open without heartbeats bills
+# at most this much when it comes back.
+WORKQUEUE_HEARTBEAT_CAP_SECONDS = env.env_int("GAUNTLET_HEARTBEAT_CAP_SECONDS", 60)
+# Gold items are judged by every contractor once; this is their default judgments_wanted.
+WORKQUEUE_GOLD_JUDGMENTS_WANTED = env.env_int("GAUNTLET_GOLD_JUDGMENTS_WANTED", 1000)
+
+# --- payments (owned by the payments app) -----------------------------------------
+# Auto-approval delay (seconds) for queues without their own auto_approve_seconds; unset or 0 = never.
+GAUNTLET_AUTO_APPROVE_SECONDS: int | None = env.env_int("GAUNTLET_AUTO_APPROVE_SECONDS", 0) or None
