@@ -147,6 +147,14 @@ class WorkItem(models.Model):
                 name="workitem_claim_order",
                 condition=Q(state="open"),
             ),
+            # What a claim walks: only items with a free slot are in it, so a claim never
+            # scans past items that are fully leased. The condition is spelled exactly
+            # like the filter in selectors.work_item_candidates (the planner needs that).
+            models.Index(
+                fields=["queue", "is_gold", "-priority", "-judgments_received", "id"],
+                name="workitem_claimable",
+                condition=Q(state="open", judgments_received__lt=F("judgments_wanted") - F("active_leases")),
+            ),
         ]
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.UniqueConstraint(

@@ -1,0 +1,32 @@
+"""Writes of the work-queue engine (see DESIGN.md, "Rules that keep it honest").
+
+Import from here: ``from gauntlet.workqueue.services import assignment_claim``.
+"""
+
+from gauntlet.workqueue.services.assignments import (
+    assignment_heartbeat,
+    assignment_release,
+    assignment_submit,
+)
+from gauntlet.workqueue.services.leases import assignment_claim, items_release_leases, leases_expire
+from gauntlet.workqueue.services.queues import items_add, queue_create, queue_set_state
+from gauntlet.workqueue.services.review import (
+    assignment_review,
+    assignments_review_bulk,
+    contractor_block,
+)
+
+__all__ = [
+    "assignment_claim",
+    "assignment_heartbeat",
+    "assignment_release",
+    "assignment_review",
+    "assignment_submit",
+    "assignments_review_bulk",
+    "contractor_block",
+    "items_add",
+    "items_release_leases",
+    "leases_expire",
+    "queue_create",
+    "queue_set_state",
+]

@@ -1,0 +1,167 @@
+"""A contractor's own assignment: heartbeat, release, submit."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from gauntlet.accounts.models import User
+from gauntlet.workqueue import registry
+from gauntlet.workqueue.exceptions import AssignmentConflict, AssignmentNotFound, LeaseExpired
+from gauntlet.workqueue.models import JUDGED_STATUSES, Assignment, AssignmentStatus, ItemState, WorkItem
+from gauntlet.workqueue.services.leases import items_release_leases
+
+
+def heartbeat_cap_seconds() -> int:
+    return int(getattr(settings, "WORKQUEUE_HEARTBEAT_CAP_SECONDS", 60))
+
+
+def _lock_own(*, assignment: Assignment, contractor: User) -> Assignment:
+    """The assignment row locked, if it is the contractor's; else 404 (someone else's
+    assignment is indistinguishable from a missing one)."""
+    locked = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("queue", "item")
+        .filter(pk=assignment.pk, contractor_id=contractor.pk)
+        .first()
+    )
+    if locked is None:
+        raise AssignmentNotFound()
+    return locked
+
+
+def _end_lease(*, assignment: Assignment, status: str) -> None:
+    """Leased → released/expired, giving the item its slot back."""
+    assignment.status = status
+    assignment.save(update_fields=["status"])
+    items_release_leases(leases_per_item=Counter({assignment.item_id: 1}))
+
+
+def _counted_seconds(*, assignment: Assignment, now: datetime) -> int:
+    """Active time since the last heartbeat (or the claim), capped so an idle tab bills nothing extra."""
+    since = assignment.last_heartbeat_at or assignment.claimed_at
+    elapsed = max((now - since).total_seconds(), 0.0)
+    return round(min(elapsed, heartbeat_cap_seconds()))
+
+
+def _require_live_lease(*, assignment: Assignment, now: datetime) -> datetime | None:
+    """Raise 409 unless leased. If the lease ran out, expire it now and return when it
+    expired, so the caller raises :class:`LeaseExpired` *after* committing the expiry."""
+    if assignment.status != AssignmentStatus.LEASED:
+        raise AssignmentConflict(
+            "not_leased", f"This assignment is {assignment.status}, not leased to you any more; claim again."
+        )
+    if assignment.lease_expires_at <= now:
+        _end_lease(assignment=assignment, status=AssignmentStatus.EXPIRED)
+        return assignment.lease_expires_at
+    return None
+
+
+def assignment_heartbeat(*, assignment: Assignment, contractor: User, active: bool = True) -> Assignment:
+    """Record client activity: adds the time since the last heartbeat (capped at
+    ``WORKQUEUE_HEARTBEAT_CAP_SECONDS``; nothing when ``active`` is False, an idle tab)
+    and extends the lease to a full lease length from now. 409 if the lease ran out
+    (it is expired in the same call) or the assignment is no longer leased."""
+    with transaction.atomic():
+        locked = _lock_own(assignment=assignment, contractor=contractor)
+        now = timezone.now()
+        expired_at = _require_live_lease(assignment=locked, now=now)
+        if expired_at is None:
+            if active:
+                locked.active_seconds += _counted_seconds(assignment=locked, now=now)
+            locked.last_heartbeat_at = now
+            locked.lease_expires_at = max(
+                locked.lease_expires_at, now + timedelta(seconds=locked.queue.lease_seconds)
+            )
+            locked.save(update_fields=["active_seconds", "last_heartbeat_at", "lease_expires_at"])
+            return locked
+    raise LeaseExpired(expired_at)
+
+
+@transaction.atomic
+def assignment_release(*, assignment: Assignment, contractor: User) -> Assignment:
+    """Give the task back unfinished; the item returns to the queue. Idempotent:
+    releasing a released or expired assignment returns it unchanged. 409 after submit."""
+    locked = _lock_own(assignment=assignment, contractor=contractor)
+    if locked.status in (AssignmentStatus.RELEASED, AssignmentStatus.EXPIRED):
+        return locked
+    if locked.status != AssignmentStatus.LEASED:
+        raise AssignmentConflict("already_submitted", "This assignment was submitted; it cannot be released.")
+    _end_lease(assignment=locked, status=AssignmentStatus.RELEASED)
+    return locked
+
+
+def assignment_submit(*, assignment: Assignment, contractor: User, data: dict[str, Any]) -> Assignment:
+    """Submit the contractor's judgment.
+
+    Validates ``data`` through the kind's handler (``ValidationError`` → 400), stores
+    the result, scores gold items, counts the judgment on the item (completing it
+    and calling ``kind.on_item_complete`` when it reaches ``judgments_wanted``),
+    then calls ``kind.on_submit`` and ``registry.notify_submitted``.
+
+    Idempotent: a retried submit of an already submitted (or reviewed) assignment
+    returns it as it is and writes nothing, running no hook again. A lease that ran
+    out (even if the sweeper has not run) is expired in this call and answered with
+    :class:`LeaseExpired` (409).
+    """
+    with transaction.atomic():
+        locked = _lock_own(assignment=assignment, contractor=contractor)
+        if locked.status in JUDGED_STATUSES:
+            return locked
+        now = timezone.now()
+        expired_at = _require_live_lease(assignment=locked, now=now)
+        if expired_at is None:
+            _record_submission(assignment=locked, data=data, now=now)
+            return locked
+    raise LeaseExpired(expired_at)
+
+
+def _record_submission(*, assignment: Assignment, data: dict[str, Any], now: datetime) -> None:
+    kind = registry.get_kind(assignment.queue.kind)
+    result = kind.validate_submission(assignment=assignment, data=data)
+    item = WorkItem.objects.select_for_update().get(pk=assignment.item_id)
+    assignment.item = item
+    assignment.result = result
+    assignment.status = AssignmentStatus.SUBMITTED
+    assignment.submitted_at = now
+    assignment.active_seconds += _counted_seconds(assignment=assignment, now=now)
+    assignment.last_heartbeat_at = now
+    if item.is_gold:
+        assignment.gold_correct = kind.gold_correct(item=item, result=result)
+    assignment.save(
+        update_fields=[
+            "result",
+            "status",
+            "submitted_at",
+            "active_seconds",
+            "last_heartbeat_at",
+            "gold_correct",
+        ]
+    )
+    kind.on_submit(assignment=assignment, result=result)
+
+    item.active_leases -= 1
+    item.judgments_received += 1
+    if item.state == ItemState.OPEN and item.judgments_received >= item.judgments_wanted:
+        item.state = ItemState.COMPLETE
+        item.completed_at = now
+        kind.on_item_complete(item=item)
+        if item.judgments_received < item.judgments_wanted:  # the kind asked for more judgments
+            item.state = ItemState.OPEN
+            item.completed_at = None
+    item.save(
+        update_fields=[
+            "active_leases",
+            "judgments_received",
+            "judgments_wanted",
+            "escalations",
+            "state",
+            "completed_at",
+        ]
+    )
+    registry.notify_submitted(assignment)

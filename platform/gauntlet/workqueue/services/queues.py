@@ -1,0 +1,168 @@
+"""Managers' writes on queues: create, change state, add items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+
+from gauntlet.accounts.models import Qualification, User
+from gauntlet.api import ApiError
+from gauntlet.workqueue import registry
+from gauntlet.workqueue.models import Queue, QueueKind, QueueState, WorkItem
+
+# Fields a manager sets on a queue (besides name and kind).
+QUEUE_FIELDS = frozenset(
+    {
+        "description", "state", "overlap", "gold_rate", "lease_seconds", "max_open_assignments",
+        "priority", "pay_mode", "pay_per_task", "hourly_rate", "max_minutes_per_task", "bonus_amount",
+        "currency", "auto_approve_seconds", "eligible_qualifications", "kind_settings",
+    }
+)  # fmt: skip
+
+_TRANSITIONS: dict[str, set[str]] = {
+    QueueState.DRAFT: {QueueState.OPEN, QueueState.CLOSED},
+    QueueState.OPEN: {QueueState.PAUSED, QueueState.CLOSED},
+    QueueState.PAUSED: {QueueState.OPEN, QueueState.CLOSED},
+    QueueState.CLOSED: set(),
+}
+_ITEM_FIELDS = frozenset({"payload", "key", "priority", "gold_answer", "judgments_wanted"})
+_SMALLINT_MAX = 32767
+
+
+def gold_judgments_wanted() -> int:
+    """Gold items are judged by every contractor once, not by ``overlap`` of them."""
+    return int(getattr(settings, "WORKQUEUE_GOLD_JUDGMENTS_WANTED", 1000))
+
+
+@transaction.atomic
+def queue_create(*, created_by: User | None, name: str, kind: str, **fields: Any) -> Queue:
+    """Create a queue (state draft unless given). Raises Django ``ValidationError``
+    (→ 400 with field errors) for unknown fields or invalid values."""
+    unknown = sorted(set(fields) - QUEUE_FIELDS)
+    if unknown:
+        raise DjangoValidationError({field: ["Not a queue field."] for field in unknown})
+    errors: dict[str, list[str]] = {}
+    known_kinds = set(QueueKind.values) | set(registry.registered_kinds())
+    if kind not in known_kinds:
+        errors["kind"] = [f"Unknown kind {kind!r}; choose from {', '.join(sorted(known_kinds))}."]
+    qualifications = fields.get("eligible_qualifications")
+    if qualifications is not None:
+        allowed = set(Qualification.values) - {Qualification.BLOCKED}
+        if not isinstance(qualifications, list) or not set(qualifications) <= allowed or not qualifications:
+            errors["eligible_qualifications"] = [f"A non-empty list drawn from {', '.join(sorted(allowed))}."]
+    queue = Queue(name=name, kind=kind, created_by=created_by, **fields)
+    try:
+        queue.full_clean(exclude=["kind", "created_by", "eligible_qualifications"])
+    except DjangoValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise DjangoValidationError(errors)
+    queue.save()
+    return queue
+
+
+@transaction.atomic
+def queue_set_state(*, queue: Queue, state: str) -> Queue:
+    """Open, pause or close a queue. Setting the current state again is a no-op;
+    a closed queue stays closed (409). Open leases are left to finish or expire."""
+    locked = Queue.objects.select_for_update().get(pk=queue.pk)
+    if locked.state == state:
+        return locked
+    if state not in _TRANSITIONS.get(locked.state, set()):
+        raise ApiError(
+            "invalid_transition",
+            f"A {locked.state} queue cannot become {state}.",
+            status.HTTP_409_CONFLICT,
+        )
+    locked.state = state
+    locked.save(update_fields=["state", "updated_at"])
+    return locked
+
+
+def _int_field(row: dict[str, Any], name: str, low: int, high: int, errors: dict[str, Any]) -> int | None:
+    value = row.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        errors[name] = [f"An integer from {low} to {high}."]
+        return None
+    return value
+
+
+@transaction.atomic
+def items_add(*, queue: Queue, items: list[dict[str, Any]]) -> list[WorkItem]:
+    """Add items to a queue: all of them, or none with each bad row's errors.
+
+    Each row: ``payload`` (validated by the kind's ``validate_item_payload``),
+    optional ``key`` (unique per queue), ``priority``, ``judgments_wanted``
+    (default: the queue's overlap; gold items default to
+    ``WORKQUEUE_GOLD_JUDGMENTS_WANTED``) and ``gold_answer`` (makes it a gold item).
+    Errors come as ``{"items": {"<row index>": {field: [...]}}}`` (→ 400).
+    """
+    if queue.state == QueueState.CLOSED:
+        raise ApiError(
+            "queue_closed", "This queue is closed; it takes no new items.", status.HTTP_409_CONFLICT
+        )
+    if not isinstance(items, list) or not items:
+        raise ValidationError({"items": ["A non-empty list of items."]})
+    kind = registry.get_kind(queue.kind)
+    keys = [row.get("key") for row in items if isinstance(row, dict) and isinstance(row.get("key"), str)]
+    taken = set(queue.items.filter(key__in=[k for k in keys if k]).values_list("key", flat=True))
+    seen: set[str] = set()
+    errors: dict[str, Any] = {}
+    new_items: list[WorkItem] = []
+    for index, row in enumerate(items):
+        if not isinstance(row, dict):
+            errors[str(index)] = {"non_field_errors": ["Each item must be an object."]}
+            continue
+        row_errors: dict[str, Any] = {
+            name: ["Unknown item field."] for name in sorted(set(row) - _ITEM_FIELDS)
+        }
+        raw_payload = row.get("payload")
+        payload: dict[str, Any] = {}
+        if not isinstance(raw_payload, dict):
+            row_errors["payload"] = ["An object is required."]
+        else:
+            try:
+                payload = kind.validate_item_payload(queue=queue, payload=raw_payload)
+            except ValidationError as exc:
+                row_errors["payload"] = exc.detail
+        key = row.get("key") or ""
+        if not isinstance(key, str) or len(key) > 200:
+            row_errors["key"] = ["A string of at most 200 characters."]
+        elif key and (key in taken or key in seen):
+            row_errors["key"] = [f"Key {key!r} is already used in this queue."]
+        seen.add(key if isinstance(key, str) else "")
+        priority = _int_field(row, "priority", -(2**31), 2**31 - 1, row_errors) or 0
+        is_gold = row.get("gold_answer") is not None
+        gold_answer = None
+        if is_gold:
+            try:
+                gold_answer = kind.validate_gold_answer(queue=queue, answer=row["gold_answer"])
+            except ValidationError as exc:
+                row_errors["gold_answer"] = exc.detail
+        default_wanted = gold_judgments_wanted() if is_gold else queue.overlap
+        wanted = _int_field(row, "judgments_wanted", 1, _SMALLINT_MAX, row_errors) or default_wanted
+        if row_errors:
+            errors[str(index)] = row_errors
+            continue
+        new_items.append(
+            WorkItem(
+                queue=queue,
+                payload=payload,
+                key=key,
+                author_id=kind.item_author_id(queue=queue, payload=payload),
+                judgments_wanted=wanted,
+                is_gold=is_gold,
+                gold_answer=gold_answer,
+                priority=priority,
+            )
+        )
+    if errors:
+        raise ValidationError({"items": errors})
+    return WorkItem.objects.bulk_create(new_items, batch_size=1000)
