@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class LabelingConfig(AppConfig):
     name = "labeling"
     verbose_name = "Labeling"
+
+    def ready(self) -> None:
+        from gauntlet.workqueue import registry
+        from labeling.kinds import ExampleInjuryLabelKind, QualityComparisonKind
+
+        registry.register_kind(ExampleInjuryLabelKind())
+        registry.register_kind(QualityComparisonKind())

@@ -66,3 +66,137 @@ class Example(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         self.content_hash = content_hash(self.prompt, self.completion)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class Label(models.Model):
+    """One rater's injury judgment on one example, written when their assignment is submitted.
+
+    Unique per assignment and per (example, rater, queue): a rater labels an
+    example once per queue. A manager's rejection keeps the row (audit) but sets
+    ``rejected`` so it no longer counts toward consensus or agreement.
+    """
+
+    example = models.ForeignKey(Example, on_delete=models.PROTECT, related_name="labels")
+    queue = models.ForeignKey("workqueue.Queue", on_delete=models.CASCADE, related_name="labels")
+    item = models.ForeignKey("workqueue.WorkItem", on_delete=models.CASCADE, related_name="labels")
+    assignment = models.OneToOneField("workqueue.Assignment", on_delete=models.CASCADE, related_name="label")
+    rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="labels")
+    value = models.CharField(max_length=16, choices=InjuryLabel.choices)
+    note = models.TextField(blank=True)
+    rejected = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("id",)
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["example", "rater", "queue"], name="label_once_per_rater_queue"),
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["queue", "rejected"], name="label_queue_rejected"),
+        ]
+
+    def __str__(self) -> str:
+        return f"label {self.value} on example {self.example_id} by {self.rater_id}"
+
+
+class ComparisonOutcome(models.TextChoices):
+    """De-randomised: ``A`` means system A of the pair won, whichever side it was shown on."""
+
+    A = "A", "System A preferred"
+    B = "B", "System B preferred"
+    TIE = "tie", "Tie"
+
+
+class ComparisonPair(models.Model):
+    """Two completions of the same prompt from two systems (e.g. filtered vs unfiltered)."""
+
+    example_a = models.ForeignKey(Example, on_delete=models.PROTECT, related_name="+")
+    example_b = models.ForeignKey(Example, on_delete=models.PROTECT, related_name="+")
+    system_a = models.CharField(max_length=100, help_text="Which system produced example A.")
+    system_b = models.CharField(max_length=100, help_text="Which system produced example B.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("id",)
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["example_a", "example_b", "system_a", "system_b"], name="comparison_pair_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(example_a=models.F("example_b")), name="comparison_pair_distinct"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"pair {self.pk}: {self.system_a} vs {self.system_b}"
+
+
+class Comparison(models.Model):
+    """One rater's answer on a comparison item, as shown and de-randomised.
+
+    ``shown_first`` records which side of the pair was displayed as "A" for the
+    item (randomised once per item); ``answer_shown`` is what the rater clicked;
+    ``outcome`` and ``winner`` are in the pair's own terms.
+    """
+
+    pair = models.ForeignKey(ComparisonPair, on_delete=models.PROTECT, related_name="comparisons")
+    queue = models.ForeignKey("workqueue.Queue", on_delete=models.CASCADE, related_name="comparisons")
+    item = models.ForeignKey("workqueue.WorkItem", on_delete=models.CASCADE, related_name="comparisons")
+    assignment = models.OneToOneField(
+        "workqueue.Assignment", on_delete=models.CASCADE, related_name="comparison"
+    )
+    rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comparisons")
+    shown_first = models.ForeignKey(
+        Example, on_delete=models.PROTECT, related_name="+", help_text="The example displayed as A."
+    )
+    answer_shown = models.CharField(max_length=3, choices=ComparisonOutcome.choices)
+    outcome = models.CharField(max_length=3, choices=ComparisonOutcome.choices)
+    winner = models.ForeignKey(
+        Example,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty on a tie.",
+    )
+    note = models.TextField(blank=True)
+    rejected = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("id",)
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["item", "rater"], name="comparison_once_per_rater_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"comparison {self.outcome} on pair {self.pair_id}"
+
+
+class Consensus(models.Model):
+    """The aggregated injury label of an example in a queue (one row per example and queue).
+
+    ``decided`` is False when the votes tie or are all unsure (the label is then
+    ``unsure``); ``final`` is False while the item was escalated for more judgments.
+    """
+
+    example = models.ForeignKey(Example, on_delete=models.PROTECT, related_name="consensus")
+    queue = models.ForeignKey("workqueue.Queue", on_delete=models.CASCADE, related_name="consensus")
+    item = models.ForeignKey("workqueue.WorkItem", on_delete=models.CASCADE, related_name="consensus")
+    label = models.CharField(max_length=16, choices=InjuryLabel.choices)
+    decided = models.BooleanField()
+    final = models.BooleanField(default=True)
+    method = models.CharField(max_length=32)
+    confidence = models.FloatField()
+    agreement = models.FloatField()
+    n_labels = models.PositiveSmallIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("id",)
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["example", "queue"], name="consensus_one_per_example_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"consensus {self.label} on example {self.example_id} in queue {self.queue_id}"

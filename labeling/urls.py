@@ -1,3 +1,31 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from labeling.apis.examples import ExampleImportApi
+from labeling.apis.queues import (
+    QueueAgreementApi,
+    QueueComparisonSummaryApi,
+    QueueConsensusListApi,
+    QueueConsensusRecomputeApi,
+    QueueDatasetExportApi,
+)
+from labeling.apis.raters import RaterAuditApi, RaterBlockApi, RaterProbationApi
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("examples/import/", ExampleImportApi.as_view(), name="example-import"),
+    path("queues/<int:queue_id>/agreement/", QueueAgreementApi.as_view(), name="queue-agreement"),
+    path("queues/<int:queue_id>/consensus/", QueueConsensusListApi.as_view(), name="queue-consensus"),
+    path(
+        "queues/<int:queue_id>/consensus/recompute/",
+        QueueConsensusRecomputeApi.as_view(),
+        name="queue-consensus-recompute",
+    ),
+    path(
+        "queues/<int:queue_id>/comparisons/summary/",
+        QueueComparisonSummaryApi.as_view(),
+        name="queue-comparison-summary",
+    ),
+    path("queues/<int:queue_id>/export/", QueueDatasetExportApi.as_view(), name="queue-dataset-export"),
+    path("raters/<int:rater_id>/audit/", RaterAuditApi.as_view(), name="rater-audit"),
+    path("raters/<int:rater_id>/probation/", RaterProbationApi.as_view(), name="rater-probation"),
+    path("raters/<int:rater_id>/block/", RaterBlockApi.as_view(), name="rater-block"),
+]

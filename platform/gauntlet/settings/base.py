@@ -303,3 +303,18 @@ WORKQUEUE_GOLD_JUDGMENTS_WANTED = env.env_int("GAUNTLET_GOLD_JUDGMENTS_WANTED", 
 # --- payments (owned by the payments app) -----------------------------------------
 # Auto-approval delay (seconds) for queues without their own auto_approve_seconds; unset or 0 = never.
 GAUNTLET_AUTO_APPROVE_SECONDS: int | None = env.env_int("GAUNTLET_AUTO_APPROVE_SECONDS", 0) or None
+
+# --- attacks (owned by the attacks app) -------------------------------------------
+# A new attack is refused as a near duplicate when its edit similarity (1 - normalised edit
+# distance of "prompt\ncompletion") to the author's earlier submissions or to any adversarial
+# example exceeds this; MiniLM cosine similarity is checked too when its limit is set.
+GAUNTLET_NEAR_DUPLICATE_MAX_EDIT_SIMILARITY = float(env.env_str("GAUNTLET_NEAR_DUPLICATE_MAX_EDIT_SIMILARITY", "0.95"))
+_max_sentence = env.env_str("GAUNTLET_NEAR_DUPLICATE_MAX_SENTENCE_SIMILARITY", "")
+GAUNTLET_NEAR_DUPLICATE_MAX_SENTENCE_SIMILARITY = float(_max_sentence) if _max_sentence else None
+# Paraphrase candidates closer than this (edit similarity) to an earlier candidate of the same source are dropped.
+GAUNTLET_PARAPHRASE_DEDUP_MAX_EDIT_SIMILARITY = float(env.env_str("GAUNTLET_PARAPHRASE_DEDUP_MAX_EDIT_SIMILARITY", "0.98"))
+# New classifier versions get their column of the adversarial matrix from this periodic task.
+CELERY_BEAT_SCHEDULE["attacks-refresh-adversarial-matrix"] = {
+    "task": "attacks.tasks.refresh_adversarial_matrix",
+    "schedule": timedelta(minutes=10),
+}

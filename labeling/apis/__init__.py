@@ -1,0 +1,1 @@
+"""Labeling endpoints (manager-only): imports, exports, consensus, agreement, rater audits."""

@@ -1,0 +1,1 @@
+"""Writes for labeling: examples, imports, exports, labels and consensus."""

@@ -1,0 +1,154 @@
+"""Consensus labels for injury-label items, and escalation of the ones raters disagree on.
+
+The statistics are :mod:`gauntlet.agreement`'s (majority vote or Dawid–Skene via
+crowd-kit); this module gathers labels from the database, picks the queue's
+method, writes :class:`~labeling.models.Consensus` rows and decides escalation.
+
+Unsure policy (see :mod:`gauntlet.agreement.consensus`): an ``unsure`` label
+counts as a judgment received (toward N and in the agreement denominator) but
+is never a vote. An item with a tied vote or only unsure labels is *undecided*:
+its consensus label is ``unsure``, its agreement 0, so it is escalated until
+the cap; at the cap it stays undecided for a manager, and exports leave it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from gauntlet.agreement.consensus import ItemConsensus, dawid_skene_fit, majority_vote, needs_escalation
+from gauntlet.workqueue.models import ItemState, Queue, WorkItem
+from labeling.models import Consensus, InjuryLabel, Label
+
+METHODS = ("majority", "dawid_skene")
+DEFAULT_ESCALATION_STEP = 2
+
+
+@dataclass(frozen=True)
+class ConsensusSettings:
+    method: str
+    agreement_threshold: float
+    escalation_step: int
+    max_judgments: int
+
+
+def consensus_settings(queue: Queue) -> ConsensusSettings:
+    """The queue's consensus settings from ``kind_settings``, with defaults; a 400 for nonsense."""
+    raw: dict[str, Any] = queue.kind_settings or {}
+    method = raw.get("consensus_method", "majority")
+    if method not in METHODS:
+        raise ValidationError(
+            {"consensus_method": [f"consensus_method must be one of {', '.join(METHODS)}."]}
+        )
+    try:
+        threshold = float(raw.get("agreement_threshold", 0.0))
+        step = int(raw.get("escalation_step", DEFAULT_ESCALATION_STEP))
+        cap = int(raw.get("max_judgments", queue.overlap))
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"kind_settings": [f"consensus settings must be numbers: {exc}"]}) from exc
+    if not 0.0 <= threshold <= 1.0 or step < 1 or cap < 1:
+        raise ValidationError(
+            {"kind_settings": ["agreement_threshold is 0..1, escalation_step and max_judgments at least 1."]}
+        )
+    return ConsensusSettings(method, threshold, step, max(cap, queue.overlap))
+
+
+def _label_rows(queue: Queue, item: WorkItem | None = None) -> list[tuple[int, int, str]]:
+    labels = Label.objects.filter(queue=queue, rejected=False)
+    if item is not None:
+        labels = labels.filter(item=item)
+    return [(i, r, v) for i, r, v in labels.order_by("id").values_list("item_id", "rater_id", "value")]
+
+
+def _gold(queue: Queue) -> dict[int, str]:
+    gold: dict[int, str] = {}
+    for item_id, answer in WorkItem.objects.filter(queue=queue, is_gold=True).values_list(
+        "id", "gold_answer"
+    ):
+        label = answer.get("label") if isinstance(answer, dict) else answer
+        if label in ("injurious", "not_injurious"):
+            gold[item_id] = label
+    return gold
+
+
+def _compute(queue: Queue, settings: ConsensusSettings, item: WorkItem | None) -> dict[Any, ItemConsensus]:
+    if settings.method == "dawid_skene":
+        # DS learns each rater's confusion from the whole queue, so it is always fitted on all of it.
+        rows = _label_rows(queue)
+        return dawid_skene_fit(rows, gold=_gold(queue) or None).consensus if rows else {}
+    rows = _label_rows(queue, item)
+    return majority_vote(rows) if rows else {}
+
+
+def _write(item: WorkItem, result: ItemConsensus, *, final: bool) -> Consensus:
+    consensus, _ = Consensus.objects.update_or_create(
+        example_id=item.payload["example_id"],
+        queue_id=item.queue_id,
+        defaults={
+            "item": item,
+            "label": result.label or InjuryLabel.UNSURE,
+            "decided": result.decided,
+            "final": final,
+            "method": result.method,
+            "confidence": result.confidence,
+            "agreement": result.agreement,
+            "n_labels": result.n_labels,
+            "computed_at": timezone.now(),
+        },
+    )
+    return consensus
+
+
+@transaction.atomic
+def item_consensus_update(*, item: WorkItem) -> Consensus | None:
+    """Compute and store an item's consensus; escalate it when agreement is too low.
+
+    Called by the work-queue engine (``on_item_complete``) with the item row
+    locked. Escalation raises ``item.judgments_wanted`` by the queue's step (up to
+    ``max_judgments``), reopens the item and counts it in ``item.escalations``;
+    the engine saves the item. Idempotent for the same labels: the Consensus row
+    is updated in place. Returns None when the item has no counted labels.
+    """
+    queue = item.queue
+    settings = consensus_settings(queue)
+    result = _compute(queue, settings, item).get(item.pk)
+    if result is None:
+        return None
+    escalate = needs_escalation(
+        result.agreement, settings.agreement_threshold, result.n_labels, settings.max_judgments
+    )
+    if escalate:
+        item.judgments_wanted = min(
+            settings.max_judgments, max(item.judgments_wanted, result.n_labels) + settings.escalation_step
+        )
+        item.state = ItemState.OPEN
+        item.completed_at = None
+        item.escalations += 1
+    return _write(item, result, final=not escalate)
+
+
+@transaction.atomic
+def queue_consensus_recompute(*, queue: Queue) -> int:
+    """Recompute the consensus of every completed item of an injury-label queue (e.g. after more
+    labels changed a Dawid–Skene fit). Escalates nothing; returns the number of rows written.
+    Idempotent."""
+    settings = consensus_settings(queue)
+    items = {item.pk: item for item in WorkItem.objects.filter(queue=queue, state=ItemState.COMPLETE)}
+    if not items:
+        return 0
+    if settings.method == "dawid_skene":
+        results = _compute(queue, settings, None)
+    else:
+        rows = [row for row in _label_rows(queue) if row[0] in items]
+        results = majority_vote(rows) if rows else {}
+    written = 0
+    for item_id, result in results.items():
+        item = items.get(item_id)
+        if item is not None:
+            _write(item, result, final=True)
+            written += 1
+    return written
