@@ -81,21 +81,23 @@ class BradleyTerry:
     converged: bool
 
 
-def _is_connected(n_systems: int, games: np.ndarray) -> bool:
+def _reaches_all(edges: np.ndarray) -> bool:
+    """Whether every node is reachable from node 0 along ``edges[i, j] > 0``."""
     seen = {0}
     frontier = [0]
     while frontier:
         i = frontier.pop()
-        for j in np.flatnonzero(games[i]).tolist():
+        for j in np.flatnonzero(edges[i]).tolist():
             if j not in seen:
                 seen.add(j)
                 frontier.append(j)
-    return len(seen) == n_systems
+    return len(seen) == edges.shape[0]
 
 
 def bradley_terry(
     comparisons: Sequence[tuple[Hashable, Hashable, str]],
     *,
+    pseudo_ties: float = 0.0,
     max_iter: int = 10_000,
     tol: float = 1e-10,
 ) -> BradleyTerry:
@@ -104,13 +106,16 @@ def bradley_terry(
     Each comparison is ``(system_i, system_j, outcome)`` with ``"A"`` meaning
     system_i was preferred, ``"B"`` system_j, ``"tie"`` half a win each. The MM
     update ``p_i <- W_i / sum_j n_ij / (p_i + p_j)`` increases the likelihood at
-    every step and converges to the maximum-likelihood strengths when every
-    system has some wins and the comparison graph is connected. A system that
-    never wins (or ties) gets strength 0: the data cannot bound it away from it.
+    every step and converges to the maximum-likelihood strengths, which exist
+    when every split of the systems into two groups has a win (or tie) each way
+    across it (Hunter's condition). Small data often fails it ("filtered beat
+    baseline every time"); ``pseudo_ties`` adds that many virtual ties to every
+    pair that was compared, a mild prior toward equal strength that makes the
+    estimate exist.
 
     Raises ``ValueError`` for fewer than two systems, an unknown outcome, a
-    self-comparison, or a comparison graph in separate pieces (strengths in
-    different pieces would not be comparable).
+    self-comparison, a comparison graph in separate pieces (strengths would
+    not be comparable), or data with no maximum-likelihood estimate.
     """
     systems: list[Hashable] = []
     index: dict[Hashable, int] = {}
@@ -132,9 +137,16 @@ def bradley_terry(
         credit_i = {COMPARISON_A: 1.0, COMPARISON_B: 0.0, COMPARISON_TIE: 0.5}[outcome]
         wins[i, j] += credit_i
         wins[j, i] += 1.0 - credit_i
-    games = wins + wins.T
-    if not _is_connected(m, games):
+    compared = (wins + wins.T) > 0
+    if not _reaches_all(compared):
         raise ValueError("the comparison graph is not connected; compare across the groups first")
+    wins += np.where(compared, pseudo_ties / 2, 0.0)
+    games = wins + wins.T
+    if not (_reaches_all(wins > 0) and _reaches_all(wins.T > 0)):
+        raise ValueError(
+            "Bradley-Terry strengths do not exist for these comparisons: some group of systems never "
+            "lost (or never won) against the rest; pass pseudo_ties > 0 or collect more comparisons"
+        )
 
     total_wins = wins.sum(axis=1)
     strength = np.full(m, 1.0 / m)

@@ -24,8 +24,11 @@ Pure functions: no database, no side effects; the same rows give the same result
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -68,6 +71,16 @@ class DawidSkeneFit:
     confusion: dict[RaterId, dict[str, dict[str, float]] | None]
     priors: dict[str, float]  # estimated prevalence of each decisive label
     n_iterations: int
+
+
+@contextmanager
+def quiet_crowdkit() -> Iterator[None]:
+    """Silence the pandas deprecation warnings crowd-kit 1.4 raises on every EM step (hundreds
+    per call, about its own use of ``inplace=``); callers cannot act on them."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"crowdkit\.")
+        warnings.filterwarnings("ignore", category=FutureWarning, module=r"crowdkit\.")
+        yield
 
 
 def _decisive_frame(table: LabelTable) -> pd.DataFrame:
@@ -144,7 +157,8 @@ def majority_vote(
 
     table = label_table(labels, categories=categories, abstain=abstain)
     frame = _decisive_frame(table)
-    probas = MajorityVote().fit_predict_proba(frame) if len(frame) else pd.DataFrame()
+    with quiet_crowdkit():
+        probas = MajorityVote().fit_predict_proba(frame) if len(frame) else pd.DataFrame()
     return _assemble(table, _dense(table, probas), MAJORITY_VOTE, None)
 
 
@@ -185,7 +199,8 @@ def dawid_skene_fit(
     true_labels = _gold_series(table, gold) if gold else None
     if true_labels is not None and true_labels.empty:
         true_labels = None
-    model.fit(frame, true_labels=true_labels)
+    with quiet_crowdkit():
+        model.fit(frame, true_labels=true_labels)
     probas = model.probas_ if model.probas_ is not None else pd.DataFrame()
     consensus = _assemble(table, _dense(table, probas), DAWID_SKENE, min_confidence)
 
@@ -240,7 +255,7 @@ def needs_escalation(agreement: float, threshold: float, n_labels: int, cap: int
 
 
 def escalation_candidates(
-    consensus: Mapping[Hashable, ItemConsensus], *, threshold: float, cap: int
+    consensus: Mapping[Any, ItemConsensus], *, threshold: float, cap: int
 ) -> list[ItemId]:
     """The items of a consensus result that :func:`needs_escalation` would reopen, in input order."""
     return [

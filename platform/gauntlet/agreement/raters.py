@@ -94,7 +94,7 @@ def rater_stats(
     *,
     categories: tuple[str, ...] = INJURY_CATEGORIES,
     abstain: str | None = UNSURE,
-    ds_confusion: Mapping[RaterId, dict[str, dict[str, float]] | None] | None = None,
+    ds_confusion: Mapping[Any, dict[str, dict[str, float]] | None] | None = None,
 ) -> dict[RaterId, RaterStats]:
     """Quality figures for every rater in the table, in order of first appearance.
 
@@ -129,7 +129,7 @@ def rater_stats(
 
 
 def flag_raters(
-    per_rater: Mapping[RaterId, RaterStats],
+    per_rater: Mapping[Any, RaterStats],
     *,
     min_gold_accuracy: float | None = None,
     min_consensus_accuracy: float | None = None,

@@ -149,7 +149,7 @@ def label_table(
         if len(missing):
             raise ValueError(f"row {int(missing[0])}: missing {name}")
 
-    label_index = np.asarray(pd.Categorical(label_values, categories=list(cats)).codes, dtype=np.intp)
+    label_index = np.asarray(pd.Index(cats).get_indexer(label_values), dtype=np.intp)
     unknown = np.flatnonzero(label_index < 0)
     if len(unknown):
         bad = label_values.iloc[int(unknown[0])]
