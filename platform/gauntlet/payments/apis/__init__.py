@@ -1,0 +1,1 @@
+"""HTTP interface of payments: one view per operation (see ``gauntlet/payments/urls.py``)."""

@@ -1,0 +1,28 @@
+"""Celery interface of payments: thin wrappers around services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from gauntlet.celery import Queue
+
+from .services import assignments_auto_approve_due
+
+
+@shared_task(
+    name="gauntlet.payments.tasks.auto_approve_due",
+    queue=Queue.DEFAULT.value,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=240,
+    time_limit=300,
+    max_retries=3,
+)
+def auto_approve_due() -> int:
+    """Periodic (beat): approve submitted work whose auto-approval delay has passed.
+
+    Idempotent: it re-reads what is due each run, locks each assignment and skips
+    any that is no longer submitted, and pay is unique per assignment — a re-delivered
+    or overlapping run approves and pays nothing twice.
+    """
+    return assignments_auto_approve_due()
