@@ -1,3 +1,18 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from ml_worker import apis
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("score/", apis.LiveScoreApi.as_view(), name="live-score"),
+    path("saliency/", apis.LiveSaliencyApi.as_view(), name="live-saliency"),
+    path("substitutions/", apis.LiveSubstitutionsApi.as_view(), name="live-substitutions"),
+    path("classifiers/", apis.ClassifierListApi.as_view(), name="classifier-list"),
+    path("classifiers/compare/", apis.ClassifierCompareApi.as_view(), name="classifier-compare"),
+    path("classifiers/<int:version_id>/", apis.ClassifierDetailApi.as_view(), name="classifier-detail"),
+    path("classifiers/<int:version_id>/promote/", apis.ClassifierPromoteApi.as_view(), name="classifier-promote"),
+    path(
+        "classifiers/<int:version_id>/threshold/", apis.ClassifierThresholdApi.as_view(), name="classifier-threshold"
+    ),
+    path("training-runs/", apis.TrainingRunCreateApi.as_view(), name="training-run-create"),
+    path("training-runs/<int:run_id>/", apis.TrainingRunDetailApi.as_view(), name="training-run-detail"),
+]

@@ -1,0 +1,117 @@
+"""The model a worker process holds: one classifier, loaded once, swapped when the version changes.
+
+Module-level state, one per process (a prefork child, or the web process when
+Celery runs eagerly). ``classifier_for(version)`` returns the loaded
+:class:`InjuryClassifier` for that version, loading it (through
+``artifacts.materialize`` into ``GAUNTLET_MODEL_CACHE/<version id>``) only when
+the process holds a different one. ``active_version_id()`` asks the database at
+most once per ``GAUNTLET_ACTIVE_VERSION_TTL`` seconds, so a promotion reaches
+every worker within about a second without a query per request.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from ml_worker.core.artifacts import materialize
+from ml_worker.core.classifier import InjuryClassifier
+from ml_worker.models import ClassifierVersion, VersionStatus
+
+
+@dataclass
+class _Loaded:
+    version_id: int
+    classifier: InjuryClassifier
+
+
+_lock = threading.Lock()
+_loaded: _Loaded | None = None
+_active_cache: tuple[float, int | None] = (0.0, None)
+
+
+def _s3_client_factory() -> Any:
+    """A boto3 client with the artifact storage's endpoint and credentials (not the bare environment)."""
+    import boto3
+    from django.core.files.storage import storages
+
+    options: dict[str, Any] = dict(settings.STORAGES["artifacts"].get("OPTIONS", {}))  # type: ignore[attr-defined]
+    storage = storages["artifacts"]
+    return boto3.client(
+        "s3",
+        endpoint_url=options.get("endpoint_url") or getattr(storage, "endpoint_url", None),
+        region_name=options.get("region_name"),
+        aws_access_key_id=options.get("access_key"),
+        aws_secret_access_key=options.get("secret_key"),
+    )
+
+
+def artifact_dir(version: ClassifierVersion) -> Path:
+    """A local directory with the version's checkpoint (downloaded once per version id for s3://)."""
+    if not version.artifact_uri:
+        raise FileNotFoundError(f"classifier version {version.name} has no artifact yet")
+    return materialize(
+        version.artifact_uri,
+        Path(settings.GAUNTLET_MODEL_CACHE),
+        f"version-{version.pk}",
+        s3_client_factory=_s3_client_factory,
+    )
+
+
+def classifier_for(version: ClassifierVersion) -> InjuryClassifier:
+    """The process's classifier for ``version``; loads it (replacing any other) when needed."""
+    global _loaded
+    with _lock:
+        if _loaded is None or _loaded.version_id != version.pk:
+            _loaded = None  # drop the old model before loading the new one: one in memory at a time
+            clf = InjuryClassifier.load(artifact_dir(version), max_length=settings.GAUNTLET_CLASSIFIER_MAX_LENGTH)
+            _loaded = _Loaded(version.pk, clf)
+        return _loaded.classifier
+
+
+def active_version_id() -> int | None:
+    """The active version's id, cached for ``GAUNTLET_ACTIVE_VERSION_TTL`` seconds."""
+    global _active_cache
+    checked_at, version_id = _active_cache
+    now = time.monotonic()
+    if now - checked_at > settings.GAUNTLET_ACTIVE_VERSION_TTL:
+        version_id = (
+            ClassifierVersion.objects.filter(status=VersionStatus.ACTIVE).values_list("pk", flat=True).first()
+        )
+        _active_cache = (now, version_id)
+    return version_id
+
+
+def loaded_version_id() -> int | None:
+    return _loaded.version_id if _loaded is not None else None
+
+
+def reset() -> None:
+    """Forget the loaded model and the cached active id (tests, and after a promotion in-process)."""
+    global _loaded, _active_cache
+    with _lock:
+        _loaded = None
+        _active_cache = (0.0, None)
+
+
+_masked_lm: Any = None
+
+
+def masked_lm() -> Any:
+    """The configured masked LM for substitutions (GAUNTLET_MASKED_LM), loaded once; None when unset
+    (substitutions then come from the classifier's own embedding neighbourhood)."""
+    global _masked_lm
+    if not settings.GAUNTLET_MASKED_LM:
+        return None
+    if _masked_lm is None:
+        from ml_worker.core import substitutions
+
+        loader = getattr(substitutions, "MaskedLM", None)
+        path = settings.GAUNTLET_MASKED_LM
+        _masked_lm = loader.load(path) if loader is not None and hasattr(loader, "load") else path
+    return _masked_lm

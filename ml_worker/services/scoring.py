@@ -1,0 +1,77 @@
+"""Bulk scoring of stored examples, cached by (content hash, classifier version)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.db import transaction
+
+from labeling.models import Example
+from ml_worker import runtime
+from ml_worker.models import ClassifierVersion, Score
+
+logger = logging.getLogger(__name__)
+
+
+def _model_scores(version: ClassifierVersion, pairs: Sequence[tuple[str, str]]) -> list[float | None]:
+    """P(injurious) per pair; None for a pair the model cannot take (a completion over the token limit)."""
+    clf = runtime.classifier_for(version)
+    batch = settings.GAUNTLET_SCORE_FORWARD_BATCH
+    try:
+        return [float(p) for p in clf.score(pairs, batch_size=batch)]
+    except ValueError:
+        # One over-long completion fails the whole call; score one by one to keep the rest.
+        out: list[float | None] = []
+        for pair in pairs:
+            try:
+                out.append(float(clf.score([pair])[0]))
+            except ValueError as exc:
+                logger.warning("not scored by %s: %s", version.name, exc)
+                out.append(None)
+        return out
+
+
+def examples_score(*, example_ids: Sequence[int], version: ClassifierVersion) -> int:
+    """Give every listed example a score from ``version``; returns how many scores were written.
+
+    Idempotent: examples that already have a score from ``version`` are skipped,
+    and the insert ignores a concurrent duplicate. Texts already scored by this
+    version under another example (same content hash) reuse that probability
+    without running the model.
+    """
+    already = set(
+        Score.objects.filter(classifier_version=version, example_id__in=example_ids).values_list(
+            "example_id", flat=True
+        )
+    )
+    todo = list(
+        Example.objects.filter(pk__in=[i for i in example_ids if i not in already])
+        .order_by("id")
+        .values_list("pk", "content_hash", "prompt", "completion")
+    )
+    if not todo:
+        return 0
+    hashes = {row[1] for row in todo}
+    cached = dict(
+        Score.objects.filter(classifier_version=version, content_hash__in=hashes).values_list(
+            "content_hash", "probability"
+        )
+    )
+    # One forward per distinct text not in the cache.
+    missing: dict[str, tuple[str, str]] = {}
+    for _, digest, prompt, completion in todo:
+        if digest not in cached:
+            missing.setdefault(digest, (prompt, completion))
+    if missing:
+        probabilities = _model_scores(version, list(missing.values()))
+        cached.update({d: p for d, p in zip(missing, probabilities, strict=True) if p is not None})
+    rows = [
+        Score(example_id=pk, classifier_version=version, content_hash=digest, probability=cached[digest])
+        for pk, digest, _, _ in todo
+        if digest in cached
+    ]
+    with transaction.atomic():
+        Score.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return len(rows)

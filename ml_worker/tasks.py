@@ -1,0 +1,97 @@
+"""Celery tasks of ml_worker: thin interfaces over the services, all routed to the gpu queue.
+
+Every task takes ids or plain text, is ``acks_late`` with ``reject_on_worker_lost``
+(a task whose worker dies is redelivered) and is safe to run twice, as each
+docstring says. Live tasks have short limits and no retries: a user is waiting
+and the web side gives up after ``GAUNTLET_LIVE_TIMEOUT`` anyway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+
+from ml_worker.models import ClassifierVersion
+from ml_worker.selectors import classifier_version_active, classifier_version_loadable, examples_unscored
+from ml_worker.services import live, scoring, training
+
+_LONGEST = int(getattr(settings, "CELERY_LONGEST_TASK_SECONDS", 6 * 3600))
+_common: dict[str, Any] = {"acks_late": True, "reject_on_worker_lost": True}
+
+
+@shared_task(name="ml_worker.tasks.live_score", soft_time_limit=20, time_limit=30, **_common)
+def live_score(*, prompt: str, completion: str, version_id: int, request_id: str) -> dict[str, Any]:
+    """P(injurious) of one pair (plus other waiting live requests, batched). Idempotent: pure read."""
+    return live.live_score_compute(prompt=prompt, completion=completion, version_id=version_id, request_id=request_id)
+
+
+@shared_task(name="ml_worker.tasks.live_saliency", soft_time_limit=20, time_limit=30, **_common)
+def live_saliency(*, prompt: str, completion: str, version_id: int) -> dict[str, Any]:
+    """Per-token saliency of one pair. Idempotent: pure read."""
+    return live.live_saliency_compute(prompt=prompt, completion=completion, version_id=version_id)
+
+
+@shared_task(name="ml_worker.tasks.live_substitutions", soft_time_limit=30, time_limit=45, **_common)
+def live_substitutions(
+    *, prompt: str, completion: str, field: str, start: int, end: int, k: int, version_id: int
+) -> dict[str, Any]:
+    """Top-k replacements for a span, each re-scored. Idempotent: pure read."""
+    return live.live_substitutions_compute(
+        prompt=prompt, completion=completion, field=field, start=start, end=end, k=k, version_id=version_id
+    )
+
+
+@shared_task(
+    name="ml_worker.tasks.score_examples", soft_time_limit=600, time_limit=660, max_retries=3,
+    autoretry_for=(ConnectionError,), retry_backoff=True, **_common,
+)  # fmt: skip
+def score_examples(example_ids: list[int], version_id: int) -> int:
+    """Score these examples with this version. Idempotent: already scored examples are skipped and
+    the insert ignores duplicates, so a redelivered batch writes nothing new."""
+    version = classifier_version_loadable(version_id=version_id)
+    if version is None:
+        return 0
+    return scoring.examples_score(example_ids=example_ids, version=version)
+
+
+def _batches(version: ClassifierVersion, limit: int | None = None) -> list[list[int]]:
+    ids = list(examples_unscored(version=version).values_list("pk", flat=True)[:limit])
+    size = settings.GAUNTLET_SCORE_BATCH_SIZE
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+@shared_task(name="ml_worker.tasks.score_unscored", soft_time_limit=1200, time_limit=1300, **_common)
+def score_unscored(limit: int = 20_000) -> int:
+    """Score up to ``limit`` examples that have no score from the active version (beat, every minute,
+    and kicked after imports). Idempotent: it only ever fills in missing scores."""
+    version = classifier_version_active()
+    if version is None:
+        return 0
+    written = 0
+    for batch in _batches(version, limit):
+        written += scoring.examples_score(example_ids=batch, version=version)
+    return written
+
+
+@shared_task(name="ml_worker.tasks.rescore_all", soft_time_limit=120, time_limit=180, **_common)
+def rescore_all(version_id: int) -> int:
+    """After a promotion: fan out ``score_examples`` batches for everything this version has not scored.
+    Idempotent: a re-run enqueues only batches still missing scores; each batch skips done work."""
+    version = classifier_version_loadable(version_id=version_id)
+    if version is None:
+        return 0
+    batches = _batches(version)
+    for batch in batches:
+        score_examples.delay(batch, version_id)
+    return len(batches)
+
+
+@shared_task(
+    name="ml_worker.tasks.train_classifier", soft_time_limit=_LONGEST, time_limit=_LONGEST + 300, **_common
+)
+def train_classifier(run_id: int) -> str:
+    """Train a run's version. Idempotent: a finished run is left alone; an interrupted one (the worker
+    died and the message was redelivered) resumes from its last checkpoint instead of starting over."""
+    return training.training_run_execute(run_id=run_id).status
