@@ -151,8 +151,9 @@ def bradley_terry(
     total_wins = wins.sum(axis=1)
     strength = np.full(m, 1.0 / m)
     converged = False
-    iteration = 0
-    for iteration in range(1, max_iter + 1):  # noqa: B007 - the count is reported
+    n_iterations = 0
+    while n_iterations < max_iter:
+        n_iterations += 1
         pair_sum = strength[:, None] + strength[None, :]
         with np.errstate(divide="ignore", invalid="ignore"):
             rate = np.where(games > 0, games / pair_sum, 0.0).sum(axis=1)
@@ -178,6 +179,6 @@ def bradley_terry(
         strengths={systems[i]: float(strength[i]) for i in ranked},
         win_probability=probability,
         n_comparisons=len(comparisons),
-        n_iterations=iteration,
+        n_iterations=n_iterations,
         converged=converged,
     )

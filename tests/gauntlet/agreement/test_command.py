@@ -4,6 +4,7 @@ bad input into a one-line CommandError. Needs Django settings (pytest-django), n
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -76,6 +77,7 @@ def test_manage_py_exits_non_zero_with_one_line(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "gauntlet.settings.test"},
         timeout=120,
         check=False,
     )
