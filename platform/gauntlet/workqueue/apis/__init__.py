@@ -1,0 +1,1 @@
+"""HTTP interface of the work queue: one ``<Entity><Action>Api`` view per operation."""

@@ -1,0 +1,100 @@
+"""Output shapes shared by the work-queue views."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.shortcuts import get_object_or_404
+from rest_framework import serializers
+from rest_framework.request import Request
+
+from gauntlet.accounts.models import User
+from gauntlet.workqueue.models import Assignment, Queue
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    """What a contractor may see of their own assignment: never whether it was gold."""
+
+    class Meta:
+        model = Assignment
+        fields = (
+            "id",
+            "queue",
+            "item",
+            "status",
+            "claimed_at",
+            "lease_expires_at",
+            "last_heartbeat_at",
+            "submitted_at",
+            "active_seconds",
+            "result",
+            "reviewed_at",
+        )
+        read_only_fields = fields
+
+
+class ReviewedAssignmentSerializer(serializers.ModelSerializer):
+    """A manager's view of an assignment, with gold scoring and the review."""
+
+    class Meta:
+        model = Assignment
+        fields = (
+            "id",
+            "queue",
+            "item",
+            "contractor",
+            "status",
+            "claimed_at",
+            "submitted_at",
+            "active_seconds",
+            "result",
+            "gold_correct",
+            "reviewed_by",
+            "reviewed_at",
+            "review_note",
+        )
+        read_only_fields = fields
+
+
+class QueueSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Queue
+        fields = (
+            "id",
+            "name",
+            "description",
+            "kind",
+            "state",
+            "overlap",
+            "gold_rate",
+            "lease_seconds",
+            "max_open_assignments",
+            "priority",
+            "pay_mode",
+            "pay_per_task",
+            "hourly_rate",
+            "max_minutes_per_task",
+            "bonus_amount",
+            "currency",
+            "auto_approve_seconds",
+            "eligible_qualifications",
+            "kind_settings",
+            "created_at",
+        )
+        read_only_fields = fields
+
+
+def request_user(request: Request) -> User:
+    """The authenticated user (the views' permission classes have already required one)."""
+    return cast(User, request.user)
+
+
+def queue_or_404(queue_id: int) -> Queue:
+    return get_object_or_404(Queue, pk=queue_id)
+
+
+def json_object(value: Any, name: str = "non_field_errors") -> dict[str, Any]:
+    """The request body as a dict, or a 400 saying it must be a JSON object."""
+    if not isinstance(value, dict):
+        raise serializers.ValidationError({name: ["Send a JSON object."]})
+    return dict(value)
