@@ -19,6 +19,13 @@ a coin flip into the training labels. ``unsure`` keeps the item out of both unti
 more judgments arrive; a caller that must act before then should treat an
 undecided item as a reject, not as a pass.
 
+Caveat: Dawid–Skene is *meant* to settle split votes by rater reliability (that
+is how it beats majority vote when an adversary is in the crowd), and its prior
+leans toward the majority class -- ``not_injurious`` at a 2-15% positive rate. So
+a 1-vs-1 split between raters of similar quality may come out ``not_injurious``
+with a posterior a little above 0.5. Callers who need strong evidence before
+passing an item should set ``min_confidence`` (e.g. 0.9).
+
 Pure functions: no database, no side effects; the same rows give the same result.
 """
 
