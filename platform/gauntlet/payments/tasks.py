@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from gauntlet.celery import Queue
-
 from .services import assignments_auto_approve_due
 
 
 @shared_task(
     name="gauntlet.payments.tasks.auto_approve_due",
-    queue=Queue.DEFAULT.value,
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=240,

@@ -57,7 +57,9 @@ def test_hourly_amounts_round_half_up_to_four_places(
     queue_factory, work, contractor, manager, rate: str, seconds: int, expected: str
 ) -> None:
     queue = queue_factory(pay_mode="hourly", hourly_rate=Decimal(rate))
-    assert approve_and_get_pay(work(queue, contractor, active_seconds=seconds), manager).amount == Decimal(expected)
+    assert approve_and_get_pay(work(queue, contractor, active_seconds=seconds), manager).amount == Decimal(
+        expected
+    )
 
 
 def test_work_that_earns_nothing_writes_no_entry(queue_factory, work, contractor, manager) -> None:
