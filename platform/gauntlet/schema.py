@@ -15,7 +15,7 @@ class AutoSchema(SpectacularAutoSchema):
     without this every one of them would be called "Output" in the schema.
     """
 
-    def get_serializer_name(self, serializer: Any, direction: str) -> str:
+    def get_serializer_name(self, serializer: Any, direction: Any) -> str:
         qualname = type(serializer).__qualname__
         if "." in qualname:
             outer, inner = qualname.rsplit(".", 1)

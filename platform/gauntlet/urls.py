@@ -1,12 +1,12 @@
 """URL root: the API under /api/v1/, allauth's pages under /accounts/, the admin."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from gauntlet.common.health import healthz, readyz
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", include("gauntlet.accounts.urls")),
     path("", include("gauntlet.workqueue.urls")),
     path("", include("gauntlet.payments.urls")),

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gauntlet.accounts.models import ContractorProfile, Qualification
+from gauntlet.accounts.models import ContractorProfile, Qualification, User
 from gauntlet.accounts.permissions import IsManager
 from gauntlet.accounts.services import contractor_update
 from gauntlet.api import ApiError, Pagination
@@ -67,6 +67,7 @@ class MeApi(APIView):
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request) -> Response:
         user = request.user
+        assert isinstance(user, User)  # noqa: S101 - IsAuthenticated ran first
         profile = getattr(user, "contractor_profile", None)
         payload = {
             "id": user.pk,
