@@ -69,7 +69,9 @@ def make_queue(**fields: Any) -> Queue:
     fields.setdefault("state", QueueState.OPEN)
     fields.setdefault("overlap", 2)
     fields.setdefault("eligible_qualifications", ["qualified"])
-    return cast(Queue, QueueFactory(**fields))
+    queue = cast(Queue, QueueFactory(**fields))
+    queue.refresh_from_db()  # decimals given as strings come back as Decimal
+    return queue
 
 
 def make_items(queue: Queue, count: int, **fields: Any) -> list[WorkItem]:
