@@ -22,7 +22,7 @@ from gauntlet.api import ApiError
 from gauntlet.common import storage
 from labeling.models import Consensus, Example, InjuryLabel
 from ml_worker import runtime
-from ml_worker.core.checkpoint import CHECKPOINT_NAME, load_checkpoint
+from ml_worker.core.training.checkpoint import CHECKPOINT_NAME, load_checkpoint
 from ml_worker.core.training import EpochMetrics, TrainConfig, TrainExample, stratified_split, train
 from ml_worker.models import ClassifierVersion, RunStatus, TrainingRun, VersionStatus
 from ml_worker.services.registry import (

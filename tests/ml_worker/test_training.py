@@ -1,0 +1,76 @@
+"""Training: a consensus snapshot becomes a new version with its validation AUC recorded."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from ml_worker.models import ClassifierVersion, RunStatus, TrainingRun, VersionStatus
+from tests.ml_worker.factories import labelled_examples
+
+pytestmark = pytest.mark.django_db
+
+TINY_CONFIG = {
+    "epochs": 3, "lr": 3e-3, "batch_size": 16, "max_length": 48, "device": "cpu", "seed": 0,
+    "early_stopping_patience": None, "checkpoint_every": 1000,
+}  # fmt: skip
+
+
+def test_manager_trains_a_version_on_the_consensus_labels_and_its_auc_is_recorded(
+    manager_client, tiny_version, django_capture_on_commit_callbacks
+) -> None:
+    examples = labelled_examples(120, seed=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager_client.post(
+            "/api/v1/training-runs/",
+            {"from_version": tiny_version.pk, "name": "v2", "config": TINY_CONFIG},
+            format="json",
+        )
+    assert response.status_code == 201, response.json()
+    run = manager_client.get(f"/api/v1/training-runs/{response.json()['id']}/").json()
+    assert run["status"] == "succeeded", run["error"]
+    assert len(run["metrics_history"]) == 3
+    version = ClassifierVersion.objects.get(name="v2")
+    assert version.status == VersionStatus.READY  # not promoted unless asked
+    assert version.parent == tiny_version
+    assert version.metrics["val_auc"] > 0.8  # the toy task is separable
+    assert version.metrics["val_recall"] is not None
+    snapshot = version.data_snapshot
+    assert sorted(i for i, _ in snapshot["examples"]) == [e.pk for e in examples]
+    assert snapshot["counts"]["total"] == 120 and len(version.data_hash) == 64
+    # The stored artifact is a loadable classifier.
+    detail = manager_client.get(f"/api/v1/classifiers/{version.pk}/").json()
+    assert detail["data_counts"]["total"] == 120
+    assert manager_client.post(f"/api/v1/classifiers/{version.pk}/promote/").status_code == 200
+
+
+def test_training_without_enough_labels_is_refused(manager_client, tiny_version) -> None:
+    labelled_examples(3, seed=2, injurious_fraction=0.0)
+    response = manager_client.post("/api/v1/training-runs/", {"config": TINY_CONFIG}, format="json")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "not_enough_data"
+    assert not TrainingRun.objects.exists()
+
+
+def test_unknown_training_option_is_a_400(manager_client, tiny_version) -> None:
+    labelled_examples(10, seed=3)
+    response = manager_client.post("/api/v1/training-runs/", {"config": {"epoch": 3}}, format="json")
+    assert response.status_code == 400
+    assert "epoch" in response.json()["error"]["message"]
+
+
+def test_contractors_cannot_train(contractor_client, tiny_version) -> None:
+    assert contractor_client.post("/api/v1/training-runs/", {}, format="json").status_code == 403
+
+
+def test_train_classifier_command_trains_and_promotes(tiny_version, capsys) -> None:
+    labelled_examples(80, seed=4)
+    call_command(
+        "train_classifier", "--from-version", str(tiny_version.pk), "--epochs", "2", "--lr", "3e-3",
+        "--max-length", "48", "--name", "cmd", "--source-weight", "tool_assisted=2", "--json",
+    )  # fmt: skip
+    version = ClassifierVersion.objects.get(name="cmd")
+    assert version.status == VersionStatus.ACTIVE
+    assert version.train_config["source_weights"] == {"tool_assisted": 2.0}
+    assert version.training_run.status == RunStatus.SUCCEEDED
+    assert '"val_auc"' in capsys.readouterr().out
