@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.utils import timezone
@@ -31,13 +31,22 @@ registry.register_kind(PaymentsTestKind())
 _names = itertools.count()
 
 
+def new_contractor(**fields: Any) -> User:
+    """ContractorFactory, typed (factory_boy's instances are typed as the factory)."""
+    return cast(User, ContractorFactory(**fields))
+
+
+def new_manager(**fields: Any) -> User:
+    return cast(User, ManagerFactory(**fields))
+
+
 def make_queue(*, created_by: User | None = None, **fields: Any) -> Queue:
     """An open queue of the test kind; one judgment per item unless told otherwise."""
     fields.setdefault("state", "open")
     fields.setdefault("overlap", 1)
     fields.setdefault("pay_per_task", Decimal("0.25"))
     return queue_create(
-        created_by=created_by or ManagerFactory(), name=f"pay queue {next(_names)}", kind=TEST_KIND, **fields
+        created_by=created_by or new_manager(), name=f"pay queue {next(_names)}", kind=TEST_KIND, **fields
     )
 
 
@@ -76,7 +85,7 @@ def queue_factory(manager: User) -> Callable[..., Queue]:
 
 @pytest.fixture
 def other_contractor(db: None) -> User:
-    return ContractorFactory()
+    return new_contractor()
 
 
 def ago(seconds: int) -> dt.datetime:

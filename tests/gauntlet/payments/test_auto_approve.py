@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from gauntlet.payments.models import LedgerEntry
+from gauntlet.payments.services import assignments_auto_approve_due
 from gauntlet.payments.tasks import auto_approve_due
 from gauntlet.workqueue.models import Assignment, AssignmentStatus
 from gauntlet.workqueue.services import assignment_review
@@ -68,8 +69,6 @@ def test_each_queue_uses_its_own_delay(queue_factory, work, contractor, other_co
     slow = queue_factory(auto_approve_seconds=86400)
     a = work(quick, contractor, submitted_at=ago(120))
     b = work(slow, other_contractor, submitted_at=ago(120))
-    from gauntlet.payments.services import assignments_auto_approve_due
-
     assert assignments_auto_approve_due(now=timezone.now()) == 1
     assert (status_of(a), status_of(b)) == (AssignmentStatus.APPROVED, AssignmentStatus.SUBMITTED)
     assert assignments_auto_approve_due(now=timezone.now() + dt.timedelta(days=1)) == 1

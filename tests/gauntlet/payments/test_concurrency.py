@@ -15,8 +15,7 @@ from gauntlet.payments.models import LedgerEntry
 from gauntlet.payments.services import assignments_auto_approve_due, payment_for_review
 from gauntlet.workqueue.models import Assignment, AssignmentStatus
 from gauntlet.workqueue.services import assignment_review, assignments_review_bulk
-from tests.factories import ContractorFactory, ManagerFactory
-from tests.gauntlet.payments.conftest import ago, do_work, make_queue
+from tests.gauntlet.payments.conftest import ago, do_work, make_queue, new_contractor, new_manager
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,8 +44,8 @@ def race(*jobs: Callable[[], object]) -> list[BaseException]:
 
 @pytest.mark.parametrize("round_", range(3))
 def test_bulk_approve_auto_approve_and_retries_pay_each_assignment_once(round_: int) -> None:
-    manager = ManagerFactory()
-    contractors = [ContractorFactory() for _ in range(3)]
+    manager = new_manager()
+    contractors = [new_contractor() for _ in range(3)]
     queue = make_queue(created_by=manager, auto_approve_seconds=1, pay_per_task=Decimal("0.3333"))
     assignments = [do_work(queue, c, submitted_at=ago(60)) for c in contractors for _ in range(4)]
     ids = [a.pk for a in assignments]
@@ -77,9 +76,9 @@ def test_bulk_approve_auto_approve_and_retries_pay_each_assignment_once(round_: 
 
 
 def test_listener_reruns_racing_on_one_assignment_write_one_entry() -> None:
-    manager = ManagerFactory()
+    manager = new_manager()
     queue = make_queue(created_by=manager, pay_per_task=Decimal("1.25"))
-    assignment = do_work(queue, ContractorFactory())
+    assignment = do_work(queue, new_contractor())
     # Approved without the listener having run yet; then eight retries of the listener race.
     Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.APPROVED, reviewed_by=manager)
 

@@ -21,7 +21,7 @@ from gauntlet.payments.services import (
     payout_batch_mark_paid,
 )
 from gauntlet.workqueue.services import assignment_review
-from tests.factories import ContractorFactory
+from tests.gauntlet.payments.conftest import new_contractor
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +33,8 @@ def parse_csv(content: bytes) -> list[dict[str, str]]:
 @pytest.fixture
 def paid_work(queue_factory, work, manager):  # type: ignore[no-untyped-def]
     """Two contractors: alice with 3 entries (2 tasks + a bonus), bob with 1 task and a deduction."""
-    alice = ContractorFactory(email="alice@example.com")
-    bob = ContractorFactory(email="bob@example.com")
+    alice = new_contractor(email="alice@example.com")
+    bob = new_contractor(email="bob@example.com")
     queue = queue_factory(pay_per_task=Decimal("0.5000"))
     for contractor, tasks in ((alice, 2), (bob, 1)):
         for _ in range(tasks):
@@ -117,7 +117,7 @@ def test_marking_paid_is_recorded_once(paid_work, manager, local_storage) -> Non
 
 
 def test_spreadsheet_formulas_in_emails_are_neutralised(manager, local_storage) -> None:
-    sneaky = ContractorFactory(email="=HYPERLINK(1)@example.com")
+    sneaky = new_contractor(email="=HYPERLINK(1)@example.com")
     bonus_grant(contractor=sneaky, amount=Decimal("1"), reason="x", created_by=manager)
     batch = payout_batch_close(period_end=timezone.now(), created_by=manager)
     assert parse_csv(storage.read_bytes(batch.csv_uri))[0]["email"] == "'=HYPERLINK(1)@example.com"

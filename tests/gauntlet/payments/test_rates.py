@@ -8,7 +8,7 @@ import pytest
 
 from gauntlet.payments.models import LedgerEntry, LedgerKind
 from gauntlet.workqueue.services import assignment_review
-from tests.factories import ContractorFactory
+from tests.gauntlet.payments.conftest import new_contractor
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def test_hourly_pay_is_capped_at_the_queues_maximum_minutes(queue_factory, work,
 
 
 def test_hourly_queue_without_a_rate_pays_the_contractors_own_rate(queue_factory, work, manager) -> None:
-    contractor = ContractorFactory(profile__hourly_rate=Decimal("36.00"))
+    contractor = new_contractor(profile__hourly_rate=Decimal("36.00"))
     queue = queue_factory(pay_mode="hourly", hourly_rate=None)
     entry = approve_and_get_pay(work(queue, contractor, active_seconds=100), manager)
     assert entry.amount == Decimal("1.0000")  # 36 × 100 / 3600

@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 
 from gauntlet.payments.models import LedgerEntry
 from gauntlet.workqueue.services import assignment_review
-from tests.factories import ContractorFactory, ManagerFactory
-from tests.gauntlet.payments.conftest import do_work, make_queue
+from tests.gauntlet.payments.conftest import do_work, make_queue, new_contractor, new_manager
 
 pytestmark = pytest.mark.django_db
 
@@ -46,8 +45,8 @@ def expected_pay(rules: dict, own_rate: Decimal, seconds: int) -> Decimal:  # ty
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rules=queue_rules, own_rate=money, work=work_done)
 def test_ledger_total_equals_approved_work_times_rates(rules: dict, own_rate: Decimal, work: list) -> None:  # type: ignore[type-arg]
-    manager = ManagerFactory()
-    contractor = ContractorFactory(profile__hourly_rate=own_rate)
+    manager = new_manager()
+    contractor = new_contractor(profile__hourly_rate=own_rate)
     queue = make_queue(created_by=manager, **rules)
     expected = Decimal(0)
     for seconds, approved in work:
