@@ -1,0 +1,1 @@
+"""HTTP interface of the attacks app: rewrite sessions (contractors), registry, paraphrase batches, reports (managers)."""

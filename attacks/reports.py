@@ -1,0 +1,233 @@
+"""Cost per adversarial example: minutes and money per verified attack, by attacked version × source.
+
+The unit of an attack is an *attempt*: a rewrite session (manual or tool-assisted) or a
+generated paraphrase candidate. Per attempt we know its active minutes (the rewrite
+assignment's heartbeat time; paraphrases cost no human attack time), whether it was
+submitted and verified, and its money from the ledger: the rewrite assignment's pay, the
+author's bonus for the adversarial example, and the verification labeling paid on its
+verification item. Ratios are totals over totals (minutes / verified examples); their
+95% intervals bootstrap attempts (resampling whole attempts keeps minutes and successes
+paired); the success rate's interval is Wilson's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from django.db.models import Sum
+from statsmodels.stats.proportion import proportion_confint
+
+from attacks.models import (
+    AdversarialExample,
+    AttackSource,
+    AttackSubmission,
+    CandidateStatus,
+    Condition,
+    ParaphraseCandidate,
+    RewriteSession,
+)
+from attacks.services.verification import bonus_reference
+from gauntlet.payments.models import LedgerEntry, LedgerKind
+
+BOOTSTRAP_RESAMPLES = 2000
+
+
+@dataclass
+class Attempt:
+    version: str
+    source: str
+    contractor: str | None
+    minutes: float
+    submitted: bool
+    verified: bool
+    attack_pay: Decimal = Decimal(0)
+    bonus: Decimal = Decimal(0)
+    verification: Decimal = Decimal(0)
+
+    @property
+    def money(self) -> Decimal:
+        return self.attack_pay + self.bonus + self.verification
+
+
+@dataclass
+class _Ledger:
+    by_assignment: dict[int, Decimal] = field(default_factory=dict)
+    by_item: dict[int, Decimal] = field(default_factory=dict)
+    bonuses: dict[str, Decimal] = field(default_factory=dict)
+
+
+def _ledger(*, assignment_ids: set[int], item_ids: set[int], references: set[str]) -> _Ledger:
+    ledger = _Ledger()
+    for assignment_id, total in (
+        LedgerEntry.objects.filter(assignment_id__in=assignment_ids)
+        .values_list("assignment_id")
+        .annotate(total=Sum("amount"))
+    ):
+        ledger.by_assignment[assignment_id] = total
+    for item_id, total in (
+        LedgerEntry.objects.filter(assignment__item_id__in=item_ids)
+        .values_list("assignment__item_id")
+        .annotate(total=Sum("amount"))
+    ):
+        ledger.by_item[item_id] = total
+    for reference, total in (
+        LedgerEntry.objects.filter(kind=LedgerKind.BONUS, reference__in=references)
+        .values_list("reference")
+        .annotate(total=Sum("amount"))
+    ):
+        ledger.bonuses[reference] = total
+    return ledger
+
+
+def attempts_collect() -> list[Attempt]:
+    """Every attack attempt with its minutes, outcome and money."""
+    sessions = list(
+        RewriteSession.objects.select_related("classifier_version", "assignment", "contractor").order_by("id")
+    )
+    submissions = {
+        s.session_id: s for s in AttackSubmission.objects.filter(session__isnull=False).select_related("adversarial")
+    }
+    candidates = list(
+        ParaphraseCandidate.objects.exclude(status=CandidateStatus.DUPLICATE)
+        .select_related("batch__classifier_version", "submission")
+        .order_by("id")
+    )
+    adversarial = dict(AdversarialExample.objects.values_list("submission_id", "pk"))
+    item_ids = {s.verification_item_id for s in submissions.values() if s.verification_item_id}
+    item_ids |= {c.submission.verification_item_id for c in candidates if c.submission and c.submission.verification_item_id}
+    ledger = _ledger(
+        assignment_ids={s.assignment_id for s in sessions},
+        item_ids=item_ids,
+        references={f"adversarial_example:{pk}" for pk in adversarial.values()},
+    )
+    attempts = []
+    for session in sessions:
+        submission = submissions.get(session.pk)
+        adversarial_id = adversarial.get(submission.pk) if submission else None
+        attempts.append(
+            Attempt(
+                version=session.classifier_version.name,
+                source=AttackSource.MANUAL if session.condition == Condition.MANUAL else AttackSource.TOOL_ASSISTED,
+                contractor=session.contractor.email,
+                minutes=session.assignment.active_seconds / 60.0,
+                submitted=submission is not None,
+                verified=adversarial_id is not None,
+                attack_pay=ledger.by_assignment.get(session.assignment_id, Decimal(0)),
+                bonus=ledger.bonuses.get(f"adversarial_example:{adversarial_id}", Decimal(0)),
+                verification=ledger.by_item.get(submission.verification_item_id or 0, Decimal(0))
+                if submission
+                else Decimal(0),
+            )
+        )
+    for candidate in candidates:
+        submission = candidate.submission
+        attempts.append(
+            Attempt(
+                version=candidate.batch.classifier_version.name,
+                source=AttackSource.PARAPHRASE,
+                contractor=None,
+                minutes=0.0,
+                submitted=submission is not None,
+                verified=submission is not None and submission.pk in adversarial,
+                verification=ledger.by_item.get(submission.verification_item_id or 0, Decimal(0))
+                if submission
+                else Decimal(0),
+            )
+        )
+    return attempts
+
+
+def _ratio_interval(numerators: np.ndarray, successes: np.ndarray, seed: int = 0) -> list[float] | None:
+    """95% percentile bootstrap interval of sum(numerators) / sum(successes) over attempts."""
+    if successes.sum() == 0:
+        return None
+    rng = np.random.default_rng(seed)
+    n = len(numerators)
+    picks = rng.integers(0, n, size=(BOOTSTRAP_RESAMPLES, n))
+    wins = successes[picks].sum(axis=1)
+    ratios = numerators[picks].sum(axis=1)[wins > 0] / wins[wins > 0]
+    low, high = np.percentile(ratios, [2.5, 97.5])
+    return [round(float(low), 4), round(float(high), 4)]
+
+
+def _summarise(attempts: list[Attempt]) -> dict[str, Any]:
+    n = len(attempts)
+    verified = sum(a.verified for a in attempts)
+    minutes = np.array([a.minutes for a in attempts], dtype=float)
+    money = np.array([float(a.money) for a in attempts], dtype=float)
+    wins = np.array([int(a.verified) for a in attempts], dtype=float)
+    low, high = proportion_confint(verified, n, alpha=0.05, method="wilson") if n else (None, None)
+    attack_pay = sum((a.attack_pay for a in attempts), Decimal(0))
+    bonuses = sum((a.bonus for a in attempts), Decimal(0))
+    verification = sum((a.verification for a in attempts), Decimal(0))
+    total = attack_pay + bonuses + verification
+    return {
+        "attempts": n,
+        "submitted": sum(a.submitted for a in attempts),
+        "verified": verified,
+        "success_rate": verified / n if n else None,
+        "success_rate_ci": [float(low), float(high)] if n else None,
+        "active_minutes": round(float(minutes.sum()), 4),
+        "minutes_per_example": round(float(minutes.sum()) / verified, 4) if verified else None,
+        "minutes_per_example_ci": _ratio_interval(minutes, wins),
+        "money": {"attack_pay": str(attack_pay), "bonuses": str(bonuses), "verification": str(verification)},
+        "money_total": str(total),
+        "money_per_example": str((total / verified).quantize(Decimal("0.0001"))) if verified else None,
+        "money_per_example_ci": _ratio_interval(money, wins),
+    }
+
+
+def cost_per_adversarial_example() -> dict[str, Any]:
+    """The report: one row per attacked version × source, and one per version × source × contractor."""
+    attempts = attempts_collect()
+    groups: dict[tuple[str, str], list[Attempt]] = defaultdict(list)
+    people: dict[tuple[str, str, str], list[Attempt]] = defaultdict(list)
+    for attempt in attempts:
+        groups[(attempt.version, attempt.source)].append(attempt)
+        if attempt.contractor is not None:
+            people[(attempt.version, attempt.source, attempt.contractor)].append(attempt)
+    return {
+        "groups": [
+            {"classifier_version": v, "source": s, **_summarise(rows)} for (v, s), rows in sorted(groups.items())
+        ],
+        "contractors": [
+            {"classifier_version": v, "source": s, "contractor": c, **_summarise(rows)}
+            for (v, s, c), rows in sorted(people.items())
+        ],
+    }
+
+
+def cost_plot(report: dict[str, Any], path: str) -> None:
+    """Minutes and dollars per verified example by attacked version, one bar per source, 95% error bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    versions = sorted({g["classifier_version"] for g in report["groups"]})
+    sources = [s for s in AttackSource.values if any(g["source"] == s for g in report["groups"])]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    width = 0.8 / max(len(sources), 1)
+    for ax, key, label in ((axes[0], "minutes_per_example", "active minutes"), (axes[1], "money_per_example", "dollars")):
+        for index, source in enumerate(sources):
+            heights, errors = [], [[], []]
+            for version in versions:
+                group = next((g for g in report["groups"] if g["classifier_version"] == version and g["source"] == source), None)
+                value = float(group[key]) if group and group[key] is not None else 0.0
+                ci = group.get(f"{key}_ci") if group else None
+                heights.append(value)
+                errors[0].append(max(value - ci[0], 0.0) if ci else 0.0)
+                errors[1].append(max(ci[1] - value, 0.0) if ci else 0.0)
+            positions = [i + index * width for i in range(len(versions))]
+            ax.bar(positions, heights, width, yerr=errors, capsize=3, label=source)
+        ax.set_xticks([i + width * (len(sources) - 1) / 2 for i in range(len(versions))], versions)
+        ax.set_xlabel("attacked classifier version")
+        ax.set_ylabel(f"{label} per adversarial example")
+    axes[0].legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

@@ -1,0 +1,118 @@
+"""Near-duplicate control: nobody is paid twice for the same trick.
+
+A new attack text is compared with the author's earlier submissions (pending or
+verified; a failed attempt earned nothing, so trying again near it is allowed) and
+with every adversarial example, by normalised edit similarity (1 - normalised edit
+distance, ``ml_worker.core.similarity``) and, when
+``GAUNTLET_NEAR_DUPLICATE_MAX_SENTENCE_SIMILARITY`` is set, MiniLM cosine similarity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from attacks.models import AdversarialExample, AttackSubmission, SubmissionStatus
+from gauntlet.accounts.models import User
+
+
+def attack_text(prompt: str, completion: str) -> str:
+    return f"{prompt}\n{completion}"
+
+
+def _edit_distance_normalized(a: str, b: str) -> float:
+    try:
+        from ml_worker.core.similarity import normalized_edit_distance
+    except ImportError:  # the core's similarity module not installed: the same definition, locally
+        return _levenshtein(a, b) / max(len(a), len(b), 1)
+    return float(normalized_edit_distance(a, b))
+
+
+def _levenshtein(a: str, b: str) -> int:
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def edit_similarity(a: str, b: str) -> float:
+    return 1.0 - _edit_distance_normalized(a, b)
+
+
+@dataclass(frozen=True)
+class NearDuplicate:
+    example_id: int
+    kind: str  # "your earlier submission" / "an adversarial example"
+    measure: str  # "edit" / "sentence"
+    similarity: float
+    threshold: float
+
+    def message(self) -> str:
+        name = "edit similarity" if self.measure == "edit" else "MiniLM sentence similarity"
+        return (
+            f"This text is too close to {self.kind} (example {self.example_id}): {name} "
+            f"{self.similarity:.3f} exceeds the limit {self.threshold:.3f}. Find a different trick."
+        )
+
+
+def _comparables(*, author: User | None, exclude_example_ids: Iterable[int]) -> list[tuple[int, str, str]]:
+    excluded = set(exclude_example_ids)
+    rows: dict[int, tuple[str, str]] = {}
+    for example_id, prompt, completion in AdversarialExample.objects.values_list(
+        "example_id", "example__prompt", "example__completion"
+    ):
+        rows[example_id] = ("an adversarial example", attack_text(prompt, completion))
+    if author is not None:
+        for example_id, prompt, completion in (
+            AttackSubmission.objects.filter(author=author)
+            .exclude(status=SubmissionStatus.FAILED)
+            .values_list("example_id", "example__prompt", "example__completion")
+        ):
+            rows.setdefault(example_id, ("your earlier submission", attack_text(prompt, completion)))
+    return [(pk, kind, text) for pk, (kind, text) in sorted(rows.items()) if pk not in excluded]
+
+
+def near_duplicate_find(
+    *, prompt: str, completion: str, author: User | None, exclude_example_ids: Iterable[int] = ()
+) -> NearDuplicate | None:
+    """The first earlier text the new one is too close to, or None."""
+    text = attack_text(prompt, completion)
+    max_edit = float(settings.GAUNTLET_NEAR_DUPLICATE_MAX_EDIT_SIMILARITY)
+    candidates = _comparables(author=author, exclude_example_ids=exclude_example_ids)
+    for example_id, kind, other in candidates:
+        # Edit distance is at least the length difference: skip pairs that cannot be close.
+        if 1.0 - abs(len(text) - len(other)) / max(len(text), len(other), 1) <= max_edit:
+            continue
+        similarity = edit_similarity(text, other)
+        if similarity > max_edit:
+            return NearDuplicate(example_id, kind, "edit", similarity, max_edit)
+    max_sentence = settings.GAUNTLET_NEAR_DUPLICATE_MAX_SENTENCE_SIMILARITY
+    if max_sentence is not None and candidates:
+        from ml_worker.core.similarity import SentenceEncoder
+
+        encoder = _encoder(SentenceEncoder)
+        vectors = encoder.encode([text] + [other for _, _, other in candidates])
+        sims = vectors[1:] @ vectors[0]
+        best = int(sims.argmax())
+        if float(sims[best]) > float(max_sentence):
+            example_id, kind, _ = candidates[best]
+            return NearDuplicate(example_id, kind, "sentence", float(sims[best]), float(max_sentence))
+    return None
+
+
+_ENCODER: object | None = None
+
+
+def _encoder(factory: type) -> object:
+    """One MiniLM sentence encoder per process (loading it costs a second)."""
+    global _ENCODER
+    if _ENCODER is None:
+        _ENCODER = factory()
+    return _ENCODER

@@ -1,0 +1,216 @@
+"""Paraphrase attack batches: generate k paraphrases per source, dedupe, score, verify what passes.
+
+Paraphrasers are pluggable (``ml_worker.core.paraphrasers``): the built-in offline lexical one,
+a Hugging Face seq2seq or causal LM directory with a few-shot prompt, or an OpenAI-compatible
+HTTP endpoint. The completion (where the injury is) is paraphrased; the prompt is kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from attacks import scoring
+from attacks.kinds import VERIFICATION
+from attacks.models import (
+    AdversarialExample,
+    AttackSource,
+    AttackSubmission,
+    BatchStatus,
+    CandidateStatus,
+    ParaphraseBatch,
+    ParaphraseCandidate,
+    SubmissionStatus,
+)
+from attacks.services.near_duplicates import attack_text, edit_similarity, near_duplicate_find
+from attacks.services.sessions import verification_items_add
+from gauntlet.accounts.models import User
+from gauntlet.api import ApiError
+from gauntlet.workqueue.models import Queue, QueueState
+from labeling.models import Consensus, Example, InjuryLabel, Source, content_hash
+from labeling.services.examples import example_create, text_clean
+from ml_worker.selectors import classifier_version_active
+
+SELECTIONS = ("adversarial", "injurious", "examples")
+MAX_K = 50
+MAX_SOURCES = 10_000
+
+
+def paraphraser_spec_parse(spec: str) -> tuple[str, dict[str, Any]]:
+    """``lexical`` | ``hf:/path/to/model`` | ``http:https://host/v1`` → (kind, config); 400 otherwise."""
+    spec = (spec or "").strip()
+    if spec == "lexical":
+        return "lexical", {}
+    if spec.startswith("hf:") and spec[3:]:
+        return "hf", {"path": spec[3:]}
+    if spec.startswith("http:") and spec[5:].startswith(("http://", "https://")):
+        return "http", {"url": spec[5:]}
+    raise ApiError(
+        "invalid_paraphraser",
+        "paraphraser must be 'lexical', 'hf:<model directory>' or 'http:<OpenAI-compatible base URL>'.",
+        400,
+        fields={"paraphraser": ["lexical | hf:PATH | http:URL"]},
+    )
+
+
+def paraphrase_sources_select(*, selection: str, round: str | None = None, example_ids: list[int] | None = None) -> list[int]:
+    """Source example ids: all adversarial examples (of a round), consensus-injurious examples, or a list."""
+    if selection == "adversarial":
+        adversarial = AdversarialExample.objects.all()
+        if round:
+            adversarial = adversarial.filter(round=round)
+        return sorted(adversarial.values_list("example_id", flat=True))
+    if selection == "injurious":
+        consensus = set(
+            Consensus.objects.filter(label=InjuryLabel.INJURIOUS, decided=True, final=True).values_list(
+                "example_id", flat=True
+            )
+        )
+        imported = set(Example.objects.filter(imported_label=InjuryLabel.INJURIOUS).values_list("pk", flat=True))
+        ids = consensus | imported
+        return sorted(Example.objects.filter(pk__in=ids).exclude(source=Source.PARAPHRASE).values_list("pk", flat=True))
+    if selection == "examples":
+        wanted = sorted(set(example_ids or []))
+        found = set(Example.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            raise ApiError("unknown_examples", f"No such examples: {', '.join(map(str, missing))}.", 400)
+        return wanted
+    raise ApiError("invalid_selection", f"sources must be one of {', '.join(SELECTIONS)}.", 400)
+
+
+@transaction.atomic
+def paraphrase_batch_create(
+    *,
+    created_by: User | None,
+    verification_queue: Queue,
+    selection: str,
+    k: int,
+    paraphraser: str,
+    round: str | None = None,
+    example_ids: list[int] | None = None,
+    enqueue: bool = True,
+) -> ParaphraseBatch:
+    """A queued batch over the chosen sources; the gpu task ``run_paraphrase_batch`` is sent on commit."""
+    kind, config = paraphraser_spec_parse(paraphraser)
+    if not 1 <= k <= MAX_K:
+        raise ApiError("invalid_k", f"k is the number of paraphrases per source: 1 to {MAX_K}.", 400)
+    if verification_queue.kind != VERIFICATION or verification_queue.state == QueueState.CLOSED:
+        raise ApiError("invalid_queue", "verification_queue must be an open queue of kind verification.", 400)
+    version = classifier_version_active()
+    if version is None:
+        raise ApiError("no_active_classifier", "No classifier version is active; promote one first.", 409)
+    sources = paraphrase_sources_select(selection=selection, round=round, example_ids=example_ids)
+    if not sources:
+        raise ApiError("no_sources", f"The selection {selection!r} found no source examples.", 400)
+    if len(sources) > MAX_SOURCES:
+        raise ApiError("too_many_sources", f"At most {MAX_SOURCES} sources per batch.", 400)
+    batch = ParaphraseBatch.objects.create(
+        sources=sources,
+        selection={"sources": selection, "round": round},
+        k=k,
+        paraphraser=kind,
+        paraphraser_config=config,
+        classifier_version=version,
+        verification_queue=verification_queue,
+        created_by=created_by,
+    )
+    if enqueue:
+        from attacks import tasks
+
+        batch_id = batch.pk
+        transaction.on_commit(lambda: tasks.run_paraphrase_batch.apply_async(args=[batch_id], queue="gpu"))
+    return batch
+
+
+def _paraphraser(batch: ParaphraseBatch) -> Any:
+    from ml_worker.core.paraphrasers import build_paraphraser
+
+    return build_paraphraser(batch.paraphraser, **batch.paraphraser_config)
+
+
+def _generate(paraphraser: Any, source: Example, k: int) -> list[str]:
+    """k paraphrases of the source's completion (in the context of its prompt)."""
+    return [str(text) for text in paraphraser.paraphrase(source.completion, k=k, context=source.prompt)]
+
+
+def _source_candidates(batch: ParaphraseBatch, source: Example, texts: list[str]) -> None:
+    """Dedupe, score and enqueue one source's paraphrases, in one transaction (the unit of idempotency)."""
+    max_similar = float(settings.GAUNTLET_PARAPHRASE_DEDUP_MAX_EDIT_SIMILARITY)
+    version = batch.classifier_version
+    kept: list[str] = []
+    rows: list[ParaphraseCandidate] = []
+    for raw in texts:
+        try:
+            completion = text_clean(raw, field="completion", max_chars=settings.GAUNTLET_EXAMPLE_MAX_COMPLETION_CHARS)
+        except ValueError:
+            continue  # empty or unusable generations are not candidates
+        digest = content_hash(source.prompt, completion)
+        text = attack_text(source.prompt, completion)
+        duplicate = (
+            completion == source.completion
+            or Example.objects.filter(content_hash=digest).exists()
+            or any(edit_similarity(text, attack_text(source.prompt, other)) > max_similar for other in kept)
+            or near_duplicate_find(prompt=source.prompt, completion=completion, author=None) is not None
+        )
+        status = CandidateStatus.DUPLICATE if duplicate else CandidateStatus.REJECTED
+        rows.append(ParaphraseCandidate(batch=batch, source=source, prompt=source.prompt, completion=completion, status=status))
+        if not duplicate:
+            kept.append(completion)
+    fresh = [row for row in rows if row.status != CandidateStatus.DUPLICATE]
+    scores = scoring.texts_score(version=version, pairs=[(row.prompt, row.completion) for row in fresh])
+    with transaction.atomic():
+        for row, score in zip(fresh, scores, strict=True):
+            row.score = score
+            if score is not None and score < version.threshold:
+                row.status = CandidateStatus.PASSED
+                example = example_create(
+                    prompt=row.prompt,
+                    completion=row.completion,
+                    source=Source.PARAPHRASE,
+                    parent=source,
+                    batch=f"paraphrase:{batch.pk}",
+                )
+                item = verification_items_add(queue=batch.verification_queue, example=example)
+                row.submission = AttackSubmission.objects.create(
+                    example=example,
+                    source=AttackSource.PARAPHRASE,
+                    author=None,
+                    classifier_version=version,
+                    score=score,
+                    threshold=version.threshold,
+                    verification_item=item,
+                    status=SubmissionStatus.PENDING,
+                )
+        if not rows:  # a source that yielded nothing still counts as done
+            rows.append(
+                ParaphraseCandidate(
+                    batch=batch, source=source, prompt=source.prompt, completion="", status=CandidateStatus.DUPLICATE
+                )
+            )
+        ParaphraseCandidate.objects.bulk_create(rows)
+
+
+def paraphrase_batch_run(*, batch: ParaphraseBatch) -> dict[str, int]:
+    """Run (or finish) a batch: each source not yet done gets its candidates. Returns the counts.
+
+    Idempotent: done sources (with candidate rows) are skipped; a finished batch is only counted.
+    """
+    if batch.status != BatchStatus.DONE:
+        ParaphraseBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
+        try:
+            paraphraser = _paraphraser(batch)
+            done = set(batch.candidates.values_list("source_id", flat=True))
+            for source in Example.objects.filter(pk__in=batch.sources).exclude(pk__in=done).order_by("id"):
+                _source_candidates(batch, source, _generate(paraphraser, source, batch.k))
+        except Exception as exc:
+            ParaphraseBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.FAILED, error=str(exc)[:2000])
+            raise
+        ParaphraseBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.DONE, finished_at=timezone.now())
+    from attacks.selectors import paraphrase_batch_counts
+
+    counts = paraphrase_batch_counts(batch=batch)
+    return {key: value for key, value in counts.items() if isinstance(value, int)}

@@ -1,0 +1,42 @@
+"""Celery entry points of the attacks app. Thin: load by id, call the service.
+
+Both tasks run model code, so they are sent to the ``gpu`` queue explicitly (the
+project's routes only cover ``ml_worker.tasks.*``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+
+# Model code: callers send these with apply_async(queue="gpu") (routes only cover ml_worker.tasks.*).
+_common: dict[str, Any] = {"acks_late": True, "reject_on_worker_lost": True}
+
+
+@shared_task(name="attacks.tasks.run_paraphrase_batch", soft_time_limit=3000, time_limit=3300, **_common)
+def run_paraphrase_batch(batch_id: int) -> dict[str, int]:
+    """Generate, deduplicate, score and enqueue a paraphrase batch.
+
+    Idempotent: sources that already have candidates in this batch are skipped, so a
+    redelivered message only finishes what is missing.
+    """
+    from attacks.models import ParaphraseBatch
+    from attacks.services.paraphrase import paraphrase_batch_run
+
+    batch = ParaphraseBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        return {}
+    return paraphrase_batch_run(batch=batch)
+
+
+@shared_task(name="attacks.tasks.refresh_adversarial_matrix", soft_time_limit=1200, time_limit=1300, **_common)
+def refresh_adversarial_matrix() -> int:
+    """Score adversarial examples against classifier versions they have not met yet.
+
+    Run periodically (beat, so newly trained versions get their column) and after a new
+    adversarial example. Idempotent: only missing pairs are scored.
+    """
+    from attacks.services.matrix import adversarial_matrix_refresh
+
+    return adversarial_matrix_refresh()
