@@ -13,6 +13,7 @@ the cap; at the cap it stays undecided for a manager, and exports leave it out.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ from rest_framework.exceptions import ValidationError
 from gauntlet.agreement.consensus import ItemConsensus, dawid_skene_fit, majority_vote, needs_escalation
 from gauntlet.workqueue.models import ItemState, Queue, WorkItem
 from labeling.models import Consensus, InjuryLabel, Label
+
+logger = logging.getLogger(__name__)
 
 METHODS = ("majority", "dawid_skene")
 DEFAULT_ESCALATION_STEP = 2
@@ -36,24 +39,28 @@ class ConsensusSettings:
     max_judgments: int
 
 
-def consensus_settings(queue: Queue) -> ConsensusSettings:
-    """The queue's consensus settings from ``kind_settings``, with defaults; a 400 for nonsense."""
-    raw: dict[str, Any] = queue.kind_settings or {}
-    method = raw.get("consensus_method", "majority")
-    if method not in METHODS:
-        raise ValidationError(
-            {"consensus_method": [f"consensus_method must be one of {', '.join(METHODS)}."]}
-        )
+def consensus_settings(queue: Queue, *, strict: bool = False) -> ConsensusSettings:
+    """The queue's consensus settings from ``kind_settings``, with defaults.
+
+    Nonsense values raise ``ValidationError`` (a 400) when ``strict``; otherwise
+    (inside a contractor's submission, which must not fail for a manager's typo)
+    they are logged and replaced by the defaults.
+    """
+    raw: dict[str, Any] = queue.kind_settings if isinstance(queue.kind_settings, dict) else {}
     try:
+        method = raw.get("consensus_method", "majority")
+        if method not in METHODS:
+            raise ValueError(f"consensus_method must be one of {', '.join(METHODS)}")
         threshold = float(raw.get("agreement_threshold", 0.0))
         step = int(raw.get("escalation_step", DEFAULT_ESCALATION_STEP))
         cap = int(raw.get("max_judgments", queue.overlap))
+        if not 0.0 <= threshold <= 1.0 or step < 1 or cap < 1:
+            raise ValueError("agreement_threshold is 0..1; escalation_step and max_judgments are at least 1")
     except (TypeError, ValueError) as exc:
-        raise ValidationError({"kind_settings": [f"consensus settings must be numbers: {exc}"]}) from exc
-    if not 0.0 <= threshold <= 1.0 or step < 1 or cap < 1:
-        raise ValidationError(
-            {"kind_settings": ["agreement_threshold is 0..1, escalation_step and max_judgments at least 1."]}
-        )
+        if strict:
+            raise ValidationError({"kind_settings": [f"Bad consensus settings: {exc}."]}) from exc
+        logger.warning("queue %s has bad consensus settings (%s); using the defaults", queue.pk, exc)
+        return ConsensusSettings("majority", 0.0, DEFAULT_ESCALATION_STEP, queue.overlap)
     return ConsensusSettings(method, threshold, step, max(cap, queue.overlap))
 
 
@@ -135,8 +142,8 @@ def item_consensus_update(*, item: WorkItem) -> Consensus | None:
 def queue_consensus_recompute(*, queue: Queue) -> int:
     """Recompute the consensus of every completed item of an injury-label queue (e.g. after more
     labels changed a Dawid–Skene fit). Escalates nothing; returns the number of rows written.
-    Idempotent."""
-    settings = consensus_settings(queue)
+    Idempotent. Raises ``ValidationError`` (400) for bad consensus settings."""
+    settings = consensus_settings(queue, strict=True)
     items = {item.pk: item for item in WorkItem.objects.filter(queue=queue, state=ItemState.COMPLETE)}
     if not items:
         return 0

@@ -93,8 +93,8 @@ def format_for(name: str, explicit: str | None = None) -> str:
 def _byte_lines(stream: IO[bytes] | Any, progress: ProgressCallback | None) -> Iterator[bytes]:
     """The stream's lines (with their endings), reporting bytes read."""
     lines: Iterable[bytes]
-    if hasattr(stream, "iter_lines") and not hasattr(stream, "readline"):  # botocore StreamingBody
-        lines = stream.iter_lines(keepends=True)
+    if hasattr(stream, "iter_lines"):  # botocore StreamingBody: iterating it yields chunks, not lines
+        lines = stream.iter_lines(chunk_size=64 * 1024, keepends=True)
     else:
         lines = stream
     for line in lines:

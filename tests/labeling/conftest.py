@@ -1,0 +1,79 @@
+"""Helpers for labeling tests: examples, labelling queues, and raters who work through them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+import pytest
+
+from gauntlet.accounts.models import User
+from gauntlet.workqueue.models import Queue, QueueState, WorkItem
+from gauntlet.workqueue.services import (
+    assignment_claim,
+    assignment_submit,
+    items_add,
+    queue_create,
+    queue_set_state,
+)
+from labeling.models import Example
+from labeling.services.examples import example_create
+from tests.factories import ContractorFactory
+
+
+def make_example(n: int = 0, *, batch: str = "tests", **fields: Any) -> Example:
+    values: dict[str, Any] = {
+        "prompt": f"Ann walked her dog. The dog saw a cat. The cat was number {n}.",
+        "completion": f"The dog chased the cat up tree {n}.",
+        "source": "generator",
+        "batch": batch,
+    }
+    values.update(fields)
+    return example_create(**values)
+
+
+def make_queue(manager: User, *, kind: str = "injury_label", overlap: int = 3, **fields: Any) -> Queue:
+    queue = queue_create(created_by=manager, name=f"{kind} queue", kind=kind, overlap=overlap, **fields)
+    return queue_set_state(queue=queue, state=QueueState.OPEN)
+
+
+def add_examples(queue: Queue, examples: list[Example], **row: Any) -> list[WorkItem]:
+    return items_add(queue=queue, items=[{"payload": {"example_id": e.pk}, **row} for e in examples])
+
+
+def work_through(
+    queue: Queue, rater: User, answer: Callable[[WorkItem], dict[str, Any] | None], *, limit: int = 100
+) -> int:
+    """The rater claims and submits until nothing is left (or ``answer`` returns None); returns submissions."""
+    done = 0
+    for _ in range(limit):
+        assignment = assignment_claim(queue=queue, contractor=rater)
+        if assignment is None:
+            return done
+        data = answer(assignment.item)
+        if data is None:
+            return done
+        assignment_submit(assignment=assignment, contractor=rater, data=data)
+        done += 1
+    return done
+
+
+def new_rater() -> User:
+    return cast(User, ContractorFactory())
+
+
+def label_item(queue: Queue, item: WorkItem, labels: list[str]) -> list[User]:
+    """Fresh raters each label ``item`` (the queue's only open item) with one of ``labels``."""
+    raters = []
+    for label in labels:
+        rater = new_rater()
+        assignment = assignment_claim(queue=queue, contractor=rater)
+        assert assignment is not None and assignment.item_id == item.pk
+        assignment_submit(assignment=assignment, contractor=rater, data={"label": label})
+        raters.append(rater)
+    return raters
+
+
+@pytest.fixture
+def raters(db: None) -> list[User]:
+    return [new_rater() for _ in range(4)]
