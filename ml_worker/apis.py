@@ -68,7 +68,8 @@ class LiveSaliencyApi(APIView):
             field = serializers.ChoiceField(choices=live.FIELDS)
             start = serializers.IntegerField(help_text="Character offset into the field's text.")
             end = serializers.IntegerField()
-            text = serializers.CharField()
+            text = serializers.CharField(help_text="The characters the token was read from.")
+            token = serializers.CharField(help_text="The tokenizer's piece, e.g. '##ed'.")
             gradient = serializers.FloatField(help_text="|d injurious logit / d token embedding|.")
             gradient_x_input = serializers.FloatField()
 
@@ -98,10 +99,18 @@ class LiveSubstitutionsApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         class CandidateSerializer(serializers.Serializer):
-            text = serializers.CharField(help_text="The replacement for the span.")
+            text = serializers.CharField(allow_blank=True, help_text="The replacement ('' for a deletion).")
+            kind = serializers.CharField(help_text="How the edit was made (substitution, deletion, ...).")
+            passes = serializers.BooleanField(help_text="True when the edited pair scores below threshold.")
+            prompt = serializers.CharField(help_text="The full edited prompt.")
+            completion = serializers.CharField(help_text="The full edited completion.")
             score = serializers.FloatField(help_text="P(injurious) of the whole pair with it, re-scored.")
             delta = serializers.FloatField(help_text="score - original score (negative: lowers it).")
 
+        field = serializers.CharField()
+        start = serializers.IntegerField(help_text="The edited word's span (the selection grown to whole words).")
+        end = serializers.IntegerField()
+        word = serializers.CharField()
         original_score = serializers.FloatField()
         threshold = serializers.FloatField()
         classifier_version = serializers.IntegerField()

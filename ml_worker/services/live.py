@@ -92,6 +92,12 @@ def _redis() -> redis.Redis | None:
     return redis.Redis.from_url(url)
 
 
+def _eager() -> bool:
+    from gauntlet.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
 def _pending_key(version_id: int) -> str:
     return f"gauntlet:live_score:pending:{version_id}"
 
@@ -117,7 +123,8 @@ def live_request(task: Any, *, kwargs: dict[str, Any]) -> dict[str, Any]:
             503,
         ) from None
     finally:
-        result.forget() if not settings.CELERY_TASK_ALWAYS_EAGER else None
+        if not _eager():
+            result.forget()
     if "error" in answer:
         raise ApiError(answer["error"]["code"], answer["error"]["message"], 400)
     return answer
@@ -127,7 +134,7 @@ def live_score_request(*, prompt: str, completion: str, version: ClassifierVersi
     from ml_worker import tasks
 
     request_id = uuid.uuid4().hex
-    client = None if settings.CELERY_TASK_ALWAYS_EAGER else _redis()
+    client = None if _eager() else _redis()
     if client is not None:
         entry = {"id": request_id, "prompt": prompt, "completion": completion, "at": time.time()}
         client.rpush(_pending_key(version.pk), json.dumps(entry))
@@ -201,6 +208,7 @@ def live_score_compute(*, prompt: str, completion: str, version_id: int, request
 
 
 def live_saliency_compute(*, prompt: str, completion: str, version_id: int) -> dict[str, Any]:
+    """Per-token gradient magnitude (and gradient x input) of the injurious logit, with the pair's score."""
     from ml_worker.core.saliency import token_saliency
 
     version = _load(version_id)
@@ -208,44 +216,56 @@ def live_saliency_compute(*, prompt: str, completion: str, version_id: int) -> d
         return _error("unknown_version", f"No classifier version {version_id} with a finished artifact exists.")
     clf = runtime.classifier_for(version)
     try:
-        result = token_saliency(clf, prompt, completion)
+        tokens = token_saliency(clf, prompt, completion)
+        score = float(clf.score([(prompt, completion)])[0])
     except ValueError as exc:
         return _error("text_too_long", str(exc))
-    return {"classifier_version": version.pk, **_jsonable(result)}
+    texts = {"prompt": prompt, "completion": completion}
+    return {
+        "score": score,
+        "classifier_version": version.pk,
+        "tokens": [
+            {
+                "field": t.field, "start": t.start, "end": t.end, "text": texts[t.field][t.start : t.end],
+                "token": t.token, "gradient": t.gradient, "gradient_x_input": t.grad_x_input,
+            }  # fmt: skip
+            for t in tokens
+        ],
+    }
 
 
 def live_substitutions_compute(
     *, prompt: str, completion: str, field: str, start: int, end: int, k: int, version_id: int
 ) -> dict[str, Any]:
+    """The top-k replacements of the word at the span, each exactly re-scored, lowest score first."""
     from ml_worker.core.substitutions import suggest_substitutions
 
     version = _load(version_id)
     if version is None:
         return _error("unknown_version", f"No classifier version {version_id} with a finished artifact exists.")
+    if field not in FIELDS:
+        return _error("invalid_span", f"field must be prompt or completion, not {field!r}")
     clf = runtime.classifier_for(version)
     try:
         result = suggest_substitutions(
-            clf, prompt, completion, field=field, start=start, end=end, k=k, masked_lm=runtime.masked_lm()
-        )
+            clf, prompt, completion, field=field, start=start, end=end, k=k,  # type: ignore[arg-type]
+            masked_lm=runtime.masked_lm(),
+        )  # fmt: skip
     except ValueError as exc:
         return _error("invalid_span", str(exc))
-    return {"classifier_version": version.pk, "threshold": version.threshold, **_jsonable(result)}
-
-
-def _jsonable(value: Any) -> Any:
-    """Dataclasses and numpy scalars from the core, as plain JSON values."""
-    import dataclasses
-
-    import numpy as np
-
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return value
+    return {
+        "classifier_version": version.pk,
+        "threshold": version.threshold,
+        "field": result.field,
+        "start": result.start,
+        "end": result.end,
+        "word": result.word,
+        "original_score": result.original_score,
+        "substitutions": [
+            {
+                "text": s.text, "kind": s.kind, "score": s.score, "delta": s.score - result.original_score,
+                "passes": s.score < version.threshold, "prompt": s.prompt, "completion": s.completion,
+            }  # fmt: skip
+            for s in result.suggestions
+        ],
+    }

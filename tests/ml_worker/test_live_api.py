@@ -86,3 +86,47 @@ def test_no_worker_running_is_503_within_the_timeout(
     assert response.json()["error"]["code"] == "worker_unavailable"
     assert "1 s" in response.json()["error"]["message"]
     assert elapsed < 3.0
+
+
+def test_saliency_spans_are_character_offsets_into_the_texts(contractor_client, tiny_version) -> None:
+    response = contractor_client.post("/api/v1/saliency/", PAIR)
+    assert response.status_code == 200, response.json()
+    tokens = response.json()["tokens"]
+    for token in tokens:
+        assert PAIR[token["field"]][token["start"] : token["end"]] == token["text"]
+        assert token["gradient"] >= 0.0
+    assert [t["text"] for t in tokens if t["field"] == "completion"] == ["anna", "hurt", "the", "dog", "."]
+
+
+def test_substitutions_are_rescored_and_sorted_by_how_much_they_lower_the_score(
+    contractor_client, tiny_version
+) -> None:
+    span = {"field": "completion", "start": 5, "end": 9}  # "hurt"
+    response = contractor_client.post("/api/v1/substitutions/", {**PAIR, "span": span, "k": 5}, format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["word"] == "hurt"
+    candidates = body["substitutions"]
+    assert 0 < len(candidates) <= 5
+    scores = [c["score"] for c in candidates]
+    assert scores == sorted(scores)
+    clf = runtime.classifier_for(tiny_version)
+    for candidate in candidates:
+        rescored = clf.score([(candidate["prompt"], candidate["completion"])])[0]
+        assert candidate["score"] == pytest.approx(rescored, abs=1e-5)
+        assert candidate["delta"] == pytest.approx(candidate["score"] - body["original_score"])
+
+
+@pytest.mark.parametrize(
+    "span",
+    [
+        {"field": "completion", "start": 10, "end": 400},
+        {"field": "completion", "start": 5, "end": 5},
+        {"field": "completion", "start": -1, "end": 3},
+        {"field": "title", "start": 0, "end": 3},
+    ],
+)
+def test_a_span_outside_the_text_is_a_400(contractor_client, tiny_version, span) -> None:
+    response = contractor_client.post("/api/v1/substitutions/", {**PAIR, "span": span}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["message"]
