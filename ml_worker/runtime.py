@@ -109,9 +109,7 @@ def masked_lm() -> Any:
     if not settings.GAUNTLET_MASKED_LM:
         return None
     if _masked_lm is None:
-        from ml_worker.core import substitutions
+        from ml_worker.core.substitutions import MaskedLM
 
-        loader = getattr(substitutions, "MaskedLM", None)
-        path = settings.GAUNTLET_MASKED_LM
-        _masked_lm = loader.load(path) if loader is not None and hasattr(loader, "load") else path
+        _masked_lm = MaskedLM.load(settings.GAUNTLET_MASKED_LM)
     return _masked_lm
