@@ -65,3 +65,9 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
     )
     list_filter = ("status",)
     inlines = (PayoutLineInline,)
+
+
+@admin.register(PayoutLine)
+class PayoutLineAdmin(ReadOnlyAdmin):
+    list_display = ("id", "batch", "entry")
+    list_select_related = ("batch", "entry")

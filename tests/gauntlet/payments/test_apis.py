@@ -11,7 +11,6 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from gauntlet.accounts.models import User
 from gauntlet.payments.models import LedgerEntry, PayoutBatch
 from gauntlet.payments.services import bonus_grant, payout_batch_close, payout_batch_mark_paid
 from gauntlet.workqueue.models import ItemState, WorkItem
@@ -312,16 +311,21 @@ def test_missing_batches_are_404_and_mark_paid_needs_a_reference(
     assert_error(manager_client.post(f"/api/v1/payouts/{batch.pk}/mark-paid/", {}, format="json"), 400)
 
 
-def test_admin_shows_ledger_entries_read_only(contractor, manager) -> None:
+def test_admin_shows_money_read_only_even_to_managers(contractor, manager, local_storage) -> None:
     entry = bonus_grant(contractor=contractor, amount=Decimal("1"), reason="x", created_by=manager)
-    admin = User.objects.create_superuser(email="root@example.com", password="pw-for-tests")  # noqa: S106
+    batch = payout_batch_close(period_end=timezone.now(), created_by=manager)
     client = Client()
-    client.force_login(admin)
-    assert client.get("/admin/payments/ledgerentry/").status_code == 200
-    detail = client.get(f"/admin/payments/ledgerentry/{entry.pk}/change/")
-    assert detail.status_code == 200 and b'name="_save"' not in detail.content
-    assert client.get("/admin/payments/ledgerentry/add/").status_code == 403
-    assert client.post(f"/admin/payments/ledgerentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    client.force_login(manager)
+    for model, pk in (
+        ("ledgerentry", entry.pk),
+        ("payoutbatch", batch.pk),
+        ("payoutline", batch.lines.get().pk),
+    ):
+        assert client.get(f"/admin/payments/{model}/").status_code == 200
+        detail = client.get(f"/admin/payments/{model}/{pk}/change/")
+        assert detail.status_code == 200 and b'name="_save"' not in detail.content
+        assert client.get(f"/admin/payments/{model}/add/").status_code == 403
+        assert client.post(f"/admin/payments/{model}/{pk}/delete/", {"post": "yes"}).status_code == 403
     assert (
         client.post(f"/admin/payments/ledgerentry/{entry.pk}/change/", {"amount": "999"}).status_code == 403
     )
