@@ -186,11 +186,15 @@ def verification_items_add(*, queue: Queue, example: Example) -> WorkItem:
     generated examples not yet in that queue, so verifiers cannot tell the attack apart.
     """
     wanted = int((queue.kind_settings or {}).get("fillers_per_submission", 1))
-    taken = WorkItem.objects.filter(queue=queue).values_list("payload__example_id", flat=True)
+    taken = [
+        pk
+        for pk in WorkItem.objects.filter(queue=queue).values_list("payload__example_id", flat=True)
+        if isinstance(pk, int)
+    ]
     fillers = list(
-        Example.objects.filter(source__in=(Source.IMPORT, Source.GENERATOR))
+        Example.objects.filter(source__in=(Source.IMPORT, Source.GENERATOR), attack_submission__isnull=True)
         .exclude(pk__in=taken)
-        .exclude(pk=example.pk)
+        .exclude(pk__in=[example.pk, example.parent_id or 0])  # its own seed would give the rewrite away
         .order_by("?")
         .values_list("pk", flat=True)[: max(wanted, 0)]
     )
