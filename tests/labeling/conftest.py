@@ -77,3 +77,28 @@ def label_item(queue: Queue, item: WorkItem, labels: list[str]) -> list[User]:
 @pytest.fixture
 def raters(db: None) -> list[User]:
     return [new_rater() for _ in range(4)]
+
+
+# Four examples, three raters (columns), labels chosen so every figure can be worked out by hand:
+#   e0: all injurious; e1: 2 not vs 1 injurious; e2: a three-way split (undecided); e3: all not.
+SCENARIO = [
+    ("injurious", "injurious", "injurious"),
+    ("not_injurious", "not_injurious", "injurious"),
+    ("injurious", "not_injurious", "unsure"),
+    ("not_injurious", "not_injurious", "not_injurious"),
+]
+
+
+@pytest.fixture
+def scenario(manager: User) -> tuple[Queue, list[Example], list[User]]:
+    """An injury-label queue (overlap 3) with SCENARIO's labels submitted through the engine."""
+    queue = make_queue(manager, overlap=3, description="Is anyone hurt?")
+    examples = [make_example(n) for n in range(len(SCENARIO))]
+    add_examples(queue, examples)
+    index = {example.pk: n for n, example in enumerate(examples)}
+    raters = [new_rater() for _ in range(3)]
+    for column, rater in enumerate(raters):
+        work_through(
+            queue, rater, lambda item, c=column: {"label": SCENARIO[index[item.payload["example_id"]]][c]}
+        )
+    return queue, examples, raters
