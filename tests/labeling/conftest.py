@@ -98,7 +98,9 @@ def scenario(manager: User) -> tuple[Queue, list[Example], list[User]]:
     index = {example.pk: n for n, example in enumerate(examples)}
     raters = [new_rater() for _ in range(3)]
     for column, rater in enumerate(raters):
-        work_through(
-            queue, rater, lambda item, c=column: {"label": SCENARIO[index[item.payload["example_id"]]][c]}
-        )
+
+        def answer(item: WorkItem, column: int = column) -> dict[str, Any]:
+            return {"label": SCENARIO[index[item.payload["example_id"]]][column]}
+
+        work_through(queue, rater, answer)
     return queue, examples, raters
