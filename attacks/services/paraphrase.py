@@ -127,7 +127,7 @@ def paraphrase_batch_create(
 
 
 def _paraphraser(batch: ParaphraseBatch) -> Any:
-    from ml_worker.core.paraphrasers import build_paraphraser
+    from attacks.paraphrasers import build_paraphraser
 
     return build_paraphraser(batch.paraphraser, **batch.paraphraser_config)
 
