@@ -22,8 +22,8 @@ from gauntlet.api import ApiError
 from gauntlet.common import storage
 from labeling.models import Consensus, Example, InjuryLabel
 from ml_worker import runtime
-from ml_worker.core.training.checkpoint import CHECKPOINT_NAME, load_checkpoint
 from ml_worker.core.training import EpochMetrics, TrainConfig, TrainExample, stratified_split, train
+from ml_worker.core.training.checkpoint import CHECKPOINT_NAME, load_checkpoint
 from ml_worker.models import ClassifierVersion, RunStatus, TrainingRun, VersionStatus
 from ml_worker.services.registry import (
     classifier_base_path,
@@ -138,7 +138,10 @@ def _enqueue_training(run_id: int, tasks: Any) -> None:
 def _examples_for(version: ClassifierVersion) -> list[TrainExample]:
     snapshot = version.data_snapshot
     if snapshot.get("synthetic"):
-        from ml_worker.core.bare import synthetic_story_pairs
+        try:
+            from ml_worker.core.bare import synthetic_story_pairs  # type: ignore[import-not-found]
+        except ImportError:
+            from ml_worker.synthetic import synthetic_story_pairs
 
         return [
             TrainExample(prompt, completion, int(label), "generator")

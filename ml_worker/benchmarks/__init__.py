@@ -1,0 +1,20 @@
+"""``python manage.py bench score|train --json``: the bare model vs Gauntlet's path, in the same run.
+
+*Bare*: a plain torch loop in this process over the same ~80-token pairs.
+*Gauntlet*: a real ``celery worker -Q gpu`` process on Redis and a scratch
+PostgreSQL database, and for live scoring/saliency/substitutions real HTTP to
+gunicorn on loopback (token auth, DRF, Celery round trip, result backend).
+Bulk scoring and training go through the Celery tasks end to end (database
+writes included). ``--param model=/path`` benchmarks another checkpoint.
+"""
+
+from __future__ import annotations
+
+from gauntlet.common.benchmarks import Benchmark
+from ml_worker.benchmarks.score import bench_score
+from ml_worker.benchmarks.train import bench_train
+
+BENCHMARKS = [
+    Benchmark("score", "Live scoring, saliency, substitutions and bulk scoring vs the bare model.", bench_score),
+    Benchmark("train", "Fine-tuning throughput of a training run vs a bare torch loop.", bench_train),
+]
