@@ -114,10 +114,16 @@ class SubmissionStatus(models.TextChoices):
 class AttackSubmission(models.Model):
     """An Example that passed the attacked classifier and went to verification."""
 
-    example = models.OneToOneField("labeling.Example", on_delete=models.PROTECT, related_name="attack_submission")
+    example = models.OneToOneField(
+        "labeling.Example", on_delete=models.PROTECT, related_name="attack_submission"
+    )
     source = models.CharField(max_length=16, choices=AttackSource.choices)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="attack_submissions"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attack_submissions",
     )
     session = models.OneToOneField(
         RewriteSession, null=True, blank=True, on_delete=models.PROTECT, related_name="submission"
@@ -130,7 +136,9 @@ class AttackSubmission(models.Model):
     verification_item = models.ForeignKey(
         "workqueue.WorkItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    status = models.CharField(max_length=16, choices=SubmissionStatus.choices, default=SubmissionStatus.PENDING)
+    status = models.CharField(
+        max_length=16, choices=SubmissionStatus.choices, default=SubmissionStatus.PENDING
+    )
     feedback = models.TextField(blank=True, help_text="What the author sees about the outcome.")
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -159,7 +167,11 @@ class AdversarialExample(models.Model):
     )
     source = models.CharField(max_length=16, choices=AttackSource.choices)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="adversarial_examples"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="adversarial_examples",
     )
     round = models.CharField(max_length=100, help_text="The attack round: the attacked version's name.")
     confidence = models.FloatField(help_text="Verification consensus confidence.")
@@ -235,7 +247,9 @@ class ParaphraseCandidate(models.Model):
 class AdversarialEvaluation(models.Model):
     """One cell input of the matrix: an adversarial example scored by one classifier version."""
 
-    adversarial_example = models.ForeignKey(AdversarialExample, on_delete=models.CASCADE, related_name="evaluations")
+    adversarial_example = models.ForeignKey(
+        AdversarialExample, on_delete=models.CASCADE, related_name="evaluations"
+    )
     classifier_version = models.ForeignKey(
         "ml_worker.ClassifierVersion", on_delete=models.CASCADE, related_name="adversarial_evaluations"
     )
@@ -250,7 +264,9 @@ class AdversarialEvaluation(models.Model):
             models.UniqueConstraint(
                 fields=["adversarial_example", "classifier_version"], name="adversarial_evaluation_unique"
             ),
-            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=1), name="adversarial_score_prob"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=1), name="adversarial_score_prob"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -78,7 +78,9 @@ class HFParaphraser:
 
         directory = Path(path)
         if not directory.is_dir():
-            raise FileNotFoundError(f"paraphrase model directory {directory} does not exist (nothing is downloaded)")
+            raise FileNotFoundError(
+                f"paraphrase model directory {directory} does not exist (nothing is downloaded)"
+            )
         config = AutoConfig.from_pretrained(directory, local_files_only=True)
         self.seq2seq = bool(getattr(config, "is_encoder_decoder", False))
         loader = AutoModelForSeq2SeqLM if self.seq2seq else AutoModelForCausalLM
@@ -124,7 +126,9 @@ class HTTPParaphraser:
                 {"role": "user", "content": f"Story so far: {context}\nSentence: {text}\nRewrite:"},
             ],
         }
-        response = requests.post(f"{self.url}/chat/completions", json=body, headers=headers, timeout=self.timeout)
+        response = requests.post(
+            f"{self.url}/chat/completions", json=body, headers=headers, timeout=self.timeout
+        )
         response.raise_for_status()
         return [str(choice["message"]["content"]).strip() for choice in response.json().get("choices", [])]
 

@@ -30,7 +30,6 @@ from attacks.models import (
     ParaphraseCandidate,
     RewriteSession,
 )
-from attacks.services.verification import bonus_reference
 from gauntlet.payments.models import LedgerEntry, LedgerKind
 
 BOOTSTRAP_RESAMPLES = 2000
@@ -89,7 +88,8 @@ def attempts_collect() -> list[Attempt]:
         RewriteSession.objects.select_related("classifier_version", "assignment", "contractor").order_by("id")
     )
     submissions = {
-        s.session_id: s for s in AttackSubmission.objects.filter(session__isnull=False).select_related("adversarial")
+        s.session_id: s
+        for s in AttackSubmission.objects.filter(session__isnull=False).select_related("adversarial")
     }
     candidates = list(
         ParaphraseCandidate.objects.exclude(status=CandidateStatus.DUPLICATE)
@@ -98,7 +98,11 @@ def attempts_collect() -> list[Attempt]:
     )
     adversarial = dict(AdversarialExample.objects.values_list("submission_id", "pk"))
     item_ids = {s.verification_item_id for s in submissions.values() if s.verification_item_id}
-    item_ids |= {c.submission.verification_item_id for c in candidates if c.submission and c.submission.verification_item_id}
+    item_ids |= {
+        c.submission.verification_item_id
+        for c in candidates
+        if c.submission and c.submission.verification_item_id
+    }
     ledger = _ledger(
         assignment_ids={s.assignment_id for s in sessions},
         item_ids=item_ids,
@@ -111,7 +115,9 @@ def attempts_collect() -> list[Attempt]:
         attempts.append(
             Attempt(
                 version=session.classifier_version.name,
-                source=AttackSource.MANUAL if session.condition == Condition.MANUAL else AttackSource.TOOL_ASSISTED,
+                source=AttackSource.MANUAL
+                if session.condition == Condition.MANUAL
+                else AttackSource.TOOL_ASSISTED,
                 contractor=session.contractor.email,
                 minutes=session.assignment.active_seconds / 60.0,
                 submitted=submission is not None,
@@ -160,7 +166,10 @@ def _summarise(attempts: list[Attempt]) -> dict[str, Any]:
     minutes = np.array([a.minutes for a in attempts], dtype=float)
     money = np.array([float(a.money) for a in attempts], dtype=float)
     wins = np.array([int(a.verified) for a in attempts], dtype=float)
-    low, high = proportion_confint(verified, n, alpha=0.05, method="wilson") if n else (None, None)
+    success_ci = None
+    if n:
+        low, high = proportion_confint(verified, n, alpha=0.05, method="wilson")
+        success_ci = [float(low), float(high)]
     attack_pay = sum((a.attack_pay for a in attempts), Decimal(0))
     bonuses = sum((a.bonus for a in attempts), Decimal(0))
     verification = sum((a.verification for a in attempts), Decimal(0))
@@ -170,7 +179,7 @@ def _summarise(attempts: list[Attempt]) -> dict[str, Any]:
         "submitted": sum(a.submitted for a in attempts),
         "verified": verified,
         "success_rate": verified / n if n else None,
-        "success_rate_ci": [float(low), float(high)] if n else None,
+        "success_rate_ci": success_ci,
         "active_minutes": round(float(minutes.sum()), 4),
         "minutes_per_example": round(float(minutes.sum()) / verified, 4) if verified else None,
         "minutes_per_example_ci": _ratio_interval(minutes, wins),
@@ -192,7 +201,8 @@ def cost_per_adversarial_example() -> dict[str, Any]:
             people[(attempt.version, attempt.source, attempt.contractor)].append(attempt)
     return {
         "groups": [
-            {"classifier_version": v, "source": s, **_summarise(rows)} for (v, s), rows in sorted(groups.items())
+            {"classifier_version": v, "source": s, **_summarise(rows)}
+            for (v, s), rows in sorted(groups.items())
         ],
         "contractors": [
             {"classifier_version": v, "source": s, "contractor": c, **_summarise(rows)}
@@ -212,11 +222,22 @@ def cost_plot(report: dict[str, Any], path: str) -> None:
     sources = [s for s in AttackSource.values if any(g["source"] == s for g in report["groups"])]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     width = 0.8 / max(len(sources), 1)
-    for ax, key, label in ((axes[0], "minutes_per_example", "active minutes"), (axes[1], "money_per_example", "dollars")):
+    for ax, key, label in (
+        (axes[0], "minutes_per_example", "active minutes"),
+        (axes[1], "money_per_example", "dollars"),
+    ):
         for index, source in enumerate(sources):
-            heights, errors = [], [[], []]
+            heights: list[float] = []
+            errors: list[list[float]] = [[], []]
             for version in versions:
-                group = next((g for g in report["groups"] if g["classifier_version"] == version and g["source"] == source), None)
+                group = next(
+                    (
+                        g
+                        for g in report["groups"]
+                        if g["classifier_version"] == version and g["source"] == source
+                    ),
+                    None,
+                )
                 value = float(group[key]) if group and group[key] is not None else 0.0
                 ci = group.get(f"{key}_ci") if group else None
                 heights.append(value)

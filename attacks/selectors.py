@@ -39,7 +39,9 @@ def attack_submissions_for_author(*, author: User) -> QuerySet[AttackSubmission]
 
 def adversarial_example_list(*, filters: dict[str, Any]) -> QuerySet[AdversarialExample]:
     """Filter by ``round``, ``classifier_version`` (id), ``source``, ``author`` (id)."""
-    queryset = AdversarialExample.objects.select_related("example", "classifier_version", "author").order_by("-id")
+    queryset = AdversarialExample.objects.select_related("example", "classifier_version", "author").order_by(
+        "-id"
+    )
     if filters.get("round"):
         queryset = queryset.filter(round=filters["round"])
     if filters.get("classifier_version"):
@@ -68,7 +70,9 @@ def adversarial_matrix() -> dict[str, Any]:
         row = []
         for evaluated in evaluated_ids:
             passing, n = cells.get((attacked, evaluated), [0, 0])
-            row.append({"evaluated": versions[evaluated], "n": n, "still_passing": passing / n if n else None})
+            row.append(
+                {"evaluated": versions[evaluated], "n": n, "still_passing": passing / n if n else None}
+            )
         rows.append({"attacked": versions[attacked], "cells": row})
     return {"columns": [versions[e] for e in evaluated_ids], "rows": rows}
 
@@ -78,7 +82,9 @@ def paraphrase_batch_counts(*, batch: ParaphraseBatch) -> dict[str, Any]:
     candidates = batch.candidates.exclude(completion="")
     submissions = AttackSubmission.objects.filter(candidate__batch=batch)
     item_ids = list(submissions.values_list("verification_item_id", flat=True))
-    cost = LedgerEntry.objects.filter(assignment__item_id__in=item_ids).aggregate(total=Sum("amount"))["total"]
+    cost = LedgerEntry.objects.filter(assignment__item_id__in=item_ids).aggregate(total=Sum("amount"))[
+        "total"
+    ]
     return {
         "generated": candidates.count(),
         "duplicates": candidates.filter(status=CandidateStatus.DUPLICATE).count(),

@@ -30,7 +30,9 @@ def run_paraphrase_batch(batch_id: int) -> dict[str, int]:
     return paraphrase_batch_run(batch=batch)
 
 
-@shared_task(name="attacks.tasks.refresh_adversarial_matrix", soft_time_limit=1200, time_limit=1300, **_common)
+@shared_task(
+    name="attacks.tasks.refresh_adversarial_matrix", soft_time_limit=1200, time_limit=1300, **_common
+)
 def refresh_adversarial_matrix() -> int:
     """Score adversarial examples against classifier versions they have not met yet.
 

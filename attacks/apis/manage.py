@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,9 +15,15 @@ from attacks import reports
 from attacks.models import AttackSource, ParaphraseBatch
 from attacks.selectors import adversarial_example_list, adversarial_matrix, paraphrase_batch_counts
 from attacks.services.paraphrase import SELECTIONS, paraphrase_batch_create
+from gauntlet.accounts.models import User
 from gauntlet.accounts.permissions import IsManager
 from gauntlet.api import ApiError, Pagination
 from gauntlet.workqueue.models import Queue
+
+
+def _user(request: Request) -> User:
+    """The authenticated user (the permission classes have already refused anonymous requests)."""
+    return cast(User, request.user)
 
 
 class AdversarialExampleListApi(APIView):
@@ -26,7 +32,7 @@ class AdversarialExampleListApi(APIView):
     class FilterSerializer(serializers.Serializer):
         round = serializers.CharField(required=False)
         classifier_version = serializers.IntegerField(required=False)
-        source = serializers.ChoiceField(choices=AttackSource.values, required=False)
+        source = serializers.ChoiceField(choices=AttackSource.values, required=False)  # type: ignore[assignment]
         author = serializers.IntegerField(required=False)
 
     class OutputSerializer(serializers.Serializer):
@@ -38,7 +44,7 @@ class AdversarialExampleListApi(APIView):
         classifier_version = serializers.CharField(source="classifier_version.name")
         round = serializers.CharField()
         score = serializers.FloatField()
-        source = serializers.CharField()
+        source = serializers.CharField()  # type: ignore[assignment]
         author = serializers.EmailField(source="author.email", allow_null=True, default=None)
         session_id = serializers.IntegerField(allow_null=True)
         confidence = serializers.FloatField()
@@ -49,7 +55,9 @@ class AdversarialExampleListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         paginator = Pagination()
-        page = paginator.paginate_queryset(adversarial_example_list(filters=filters.validated_data), request, view=self)
+        page = paginator.paginate_queryset(
+            adversarial_example_list(filters=filters.validated_data), request, view=self
+        )
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
 
 
@@ -115,10 +123,14 @@ class ParaphraseBatchCreateApi(APIView):
         values = dict(data.validated_data)
         queue = Queue.objects.filter(pk=values.pop("verification_queue")).first()
         if queue is None:
-            raise ApiError("not_found", "No such verification queue.", status.HTTP_404_NOT_FOUND,
-                           fields={"verification_queue": ["unknown"]})
+            raise ApiError(
+                "not_found",
+                "No such verification queue.",
+                status.HTTP_404_NOT_FOUND,
+                fields={"verification_queue": ["unknown"]},
+            )
         batch = paraphrase_batch_create(
-            created_by=request.user,  # type: ignore[arg-type]
+            created_by=_user(request),
             verification_queue=queue,
             selection=values.pop("sources"),
             **values,

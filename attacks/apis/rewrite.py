@@ -5,7 +5,7 @@ A contractor only ever sees their own sessions: anyone else's id answers 404.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -16,12 +16,18 @@ from rest_framework.views import APIView
 from attacks.models import EditTool, RewriteSession
 from attacks.selectors import attack_submissions_for_author, rewrite_session_for_contractor
 from attacks.services import sessions as session_services
+from gauntlet.accounts.models import User
 from gauntlet.accounts.permissions import IsContractor
 from gauntlet.api import ApiError
 from gauntlet.workqueue.models import Queue
 from gauntlet.workqueue.services import assignment_claim
 
 EDIT_TOOLS = [t for t in EditTool.values if t != EditTool.SEED]
+
+
+def _user(request: Request) -> User:
+    """The authenticated user (the permission classes have already refused anonymous requests)."""
+    return cast(User, request.user)
 
 
 class SessionOutputSerializer(serializers.Serializer):
@@ -47,7 +53,7 @@ class SessionOutputSerializer(serializers.Serializer):
 
 
 def _own(session_id: int, request: Request) -> RewriteSession:
-    session = rewrite_session_for_contractor(session_id=session_id, contractor=request.user)  # type: ignore[arg-type]
+    session = rewrite_session_for_contractor(session_id=session_id, contractor=_user(request))
     if session is None:
         raise ApiError("not_found", "No such rewrite session.", status.HTTP_404_NOT_FOUND)
     return session
@@ -69,7 +75,7 @@ class RewriteSessionStartApi(APIView):
         queue = Queue.objects.filter(pk=data.validated_data["queue"], kind="rewrite").first()
         if queue is None:
             raise ApiError("not_found", "No such rewrite queue.", status.HTTP_404_NOT_FOUND)
-        assignment = assignment_claim(queue=queue, contractor=request.user)  # type: ignore[arg-type]
+        assignment = assignment_claim(queue=queue, contractor=_user(request))
         if assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         session = session_services.rewrite_session_open(assignment=assignment)
@@ -109,9 +115,13 @@ class RewriteEditCreateApi(APIView):
         session = _own(session_id, request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        edit = session_services.rewrite_edit_record(session=session, contractor=request.user, **data.validated_data)  # type: ignore[arg-type]
+        edit = session_services.rewrite_edit_record(
+            session=session, contractor=_user(request), **data.validated_data
+        )
         threshold = session.classifier_version.threshold
-        out = {**{f: getattr(edit, f) for f in ("seq", "prompt", "completion", "score", "tool", "created_at")}}
+        out = {
+            **{f: getattr(edit, f) for f in ("seq", "prompt", "completion", "score", "tool", "created_at")}
+        }
         out.update(passes=edit.score < threshold, threshold=threshold)
         return Response(self.OutputSerializer(out).data, status=status.HTTP_201_CREATED)
 
@@ -124,7 +134,7 @@ class RewriteSaliencyApi(APIView):
     @extend_schema(request=None, responses={200: dict})
     def post(self, request: Request, session_id: int) -> Response:
         session = _own(session_id, request)
-        return Response(session_services.rewrite_saliency(session=session, contractor=request.user))  # type: ignore[arg-type]
+        return Response(session_services.rewrite_saliency(session=session, contractor=_user(request)))
 
 
 class RewriteSubstitutionsApi(APIView):
@@ -143,7 +153,9 @@ class RewriteSubstitutionsApi(APIView):
         session = _own(session_id, request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        answer = session_services.rewrite_substitutions(session=session, contractor=request.user, **data.validated_data)  # type: ignore[arg-type]
+        answer = session_services.rewrite_substitutions(
+            session=session, contractor=_user(request), **data.validated_data
+        )
         return Response(answer)
 
 
@@ -153,7 +165,7 @@ class SubmissionOutputSerializer(serializers.Serializer):
     example_id = serializers.IntegerField()
     prompt = serializers.CharField(source="example.prompt")
     completion = serializers.CharField(source="example.completion")
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # the field name, not DRF's Field.source
     classifier_version = serializers.CharField(source="classifier_version.name")
     score = serializers.FloatField()
     threshold = serializers.FloatField()
@@ -171,7 +183,7 @@ class RewriteSubmitApi(APIView):
     @extend_schema(request=None, responses={201: SubmissionOutputSerializer})
     def post(self, request: Request, session_id: int) -> Response:
         session = _own(session_id, request)
-        submission = session_services.rewrite_session_submit(session=session, contractor=request.user)  # type: ignore[arg-type]
+        submission = session_services.rewrite_session_submit(session=session, contractor=_user(request))
         return Response(SubmissionOutputSerializer(submission).data, status=status.HTTP_201_CREATED)
 
 
@@ -180,7 +192,9 @@ class RewriteAbandonApi(APIView):
 
     @extend_schema(request=None, responses=SessionOutputSerializer)
     def post(self, request: Request, session_id: int) -> Response:
-        session = session_services.rewrite_session_abandon(session=_own(session_id, request), contractor=request.user)  # type: ignore[arg-type]
+        session = session_services.rewrite_session_abandon(
+            session=_own(session_id, request), contractor=_user(request)
+        )
         return Response(SessionOutputSerializer(session).data)
 
 
@@ -191,5 +205,5 @@ class MyRewritesListApi(APIView):
 
     @extend_schema(responses=SubmissionOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
-        rows: Any = attack_submissions_for_author(author=request.user)  # type: ignore[arg-type]
+        rows: Any = attack_submissions_for_author(author=_user(request))
         return Response(SubmissionOutputSerializer(rows, many=True).data)

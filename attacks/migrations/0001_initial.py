@@ -6,160 +6,492 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('labeling', '0002_label_comparison_consensus'),
-        ('ml_worker', '0001_initial'),
-        ('workqueue', '0002_claimable_index'),
+        ("labeling", "0002_label_comparison_consensus"),
+        ("ml_worker", "0001_initial"),
+        ("workqueue", "0002_claimable_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ParaphraseBatch',
+            name="ParaphraseBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sources', models.JSONField(help_text='Source example ids.')),
-                ('selection', models.JSONField(blank=True, default=dict, help_text='How the sources were chosen.')),
-                ('k', models.PositiveSmallIntegerField()),
-                ('paraphraser', models.CharField(help_text='lexical, hf or http.', max_length=16)),
-                ('paraphraser_config', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=16)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('classifier_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='paraphrase_batches', to='ml_worker.classifierversion')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('verification_queue', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='workqueue.queue')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sources", models.JSONField(help_text="Source example ids.")),
+                (
+                    "selection",
+                    models.JSONField(blank=True, default=dict, help_text="How the sources were chosen."),
+                ),
+                ("k", models.PositiveSmallIntegerField()),
+                ("paraphraser", models.CharField(help_text="lexical, hf or http.", max_length=16)),
+                ("paraphraser_config", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "classifier_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="paraphrase_batches",
+                        to="ml_worker.classifierversion",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "verification_queue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="workqueue.queue"
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-id',),
+                "ordering": ("-id",),
             },
         ),
         migrations.CreateModel(
-            name='RewriteSession',
+            name="RewriteSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('threshold', models.FloatField(help_text="The attacked version's threshold when the session opened.")),
-                ('condition', models.CharField(choices=[('manual', 'Manual (live score only)'), ('tool_assisted', 'Tool-assisted (score, saliency, substitutions)')], max_length=16)),
-                ('current_prompt', models.TextField()),
-                ('current_completion', models.TextField()),
-                ('current_score', models.FloatField()),
-                ('status', models.CharField(choices=[('open', 'Open'), ('submitted', 'Submitted'), ('abandoned', 'Abandoned')], default='open', max_length=16)),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('assignment', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='rewrite_session', to='workqueue.assignment')),
-                ('classifier_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rewrite_sessions', to='ml_worker.classifierversion')),
-                ('contractor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rewrite_sessions', to=settings.AUTH_USER_MODEL)),
-                ('result', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='labeling.example')),
-                ('seed', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rewrite_sessions', to='labeling.example')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "threshold",
+                    models.FloatField(help_text="The attacked version's threshold when the session opened."),
+                ),
+                (
+                    "condition",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Manual (live score only)"),
+                            ("tool_assisted", "Tool-assisted (score, saliency, substitutions)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("current_prompt", models.TextField()),
+                ("current_completion", models.TextField()),
+                ("current_score", models.FloatField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("submitted", "Submitted"), ("abandoned", "Abandoned")],
+                        default="open",
+                        max_length=16,
+                    ),
+                ),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assignment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rewrite_session",
+                        to="workqueue.assignment",
+                    ),
+                ),
+                (
+                    "classifier_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rewrite_sessions",
+                        to="ml_worker.classifierversion",
+                    ),
+                ),
+                (
+                    "contractor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rewrite_sessions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "result",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="labeling.example",
+                    ),
+                ),
+                (
+                    "seed",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rewrite_sessions",
+                        to="labeling.example",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-id',),
+                "ordering": ("-id",),
             },
         ),
         migrations.CreateModel(
-            name='RewriteEdit',
+            name="RewriteEdit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveIntegerField()),
-                ('prompt', models.TextField()),
-                ('completion', models.TextField()),
-                ('score', models.FloatField()),
-                ('tool', models.CharField(choices=[('seed', 'Seed (the starting text)'), ('typed', 'Typed'), ('substitution', 'Token substitution'), ('insertion', 'Insertion'), ('deletion', 'Deletion')], max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='edits', to='attacks.rewritesession')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveIntegerField()),
+                ("prompt", models.TextField()),
+                ("completion", models.TextField()),
+                ("score", models.FloatField()),
+                (
+                    "tool",
+                    models.CharField(
+                        choices=[
+                            ("seed", "Seed (the starting text)"),
+                            ("typed", "Typed"),
+                            ("substitution", "Token substitution"),
+                            ("insertion", "Insertion"),
+                            ("deletion", "Deletion"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="edits",
+                        to="attacks.rewritesession",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('session', 'seq'),
+                "ordering": ("session", "seq"),
             },
         ),
         migrations.CreateModel(
-            name='AttackSubmission',
+            name="AttackSubmission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('manual', 'Manual rewrite'), ('tool_assisted', 'Tool-assisted rewrite'), ('paraphrase', 'Automatic paraphrase')], max_length=16)),
-                ('score', models.FloatField(help_text="The attacked version's score, computed by the server at submission.")),
-                ('threshold', models.FloatField()),
-                ('status', models.CharField(choices=[('pending', 'Awaiting verification'), ('verified', 'Verified injurious (adversarial example)'), ('failed', 'Failed: verifiers judged it not injurious'), ('undecided', 'Verifiers could not decide')], default='pending', max_length=16)),
-                ('feedback', models.TextField(blank=True, help_text='What the author sees about the outcome.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='attack_submissions', to=settings.AUTH_USER_MODEL)),
-                ('classifier_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attack_submissions', to='ml_worker.classifierversion')),
-                ('example', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='attack_submission', to='labeling.example')),
-                ('verification_item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='workqueue.workitem')),
-                ('session', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='submission', to='attacks.rewritesession')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Manual rewrite"),
+                            ("tool_assisted", "Tool-assisted rewrite"),
+                            ("paraphrase", "Automatic paraphrase"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "score",
+                    models.FloatField(
+                        help_text="The attacked version's score, computed by the server at submission."
+                    ),
+                ),
+                ("threshold", models.FloatField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Awaiting verification"),
+                            ("verified", "Verified injurious (adversarial example)"),
+                            ("failed", "Failed: verifiers judged it not injurious"),
+                            ("undecided", "Verifiers could not decide"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "feedback",
+                    models.TextField(blank=True, help_text="What the author sees about the outcome."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attack_submissions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "classifier_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attack_submissions",
+                        to="ml_worker.classifierversion",
+                    ),
+                ),
+                (
+                    "example",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attack_submission",
+                        to="labeling.example",
+                    ),
+                ),
+                (
+                    "verification_item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="workqueue.workitem",
+                    ),
+                ),
+                (
+                    "session",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="submission",
+                        to="attacks.rewritesession",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-id',),
+                "ordering": ("-id",),
             },
         ),
         migrations.CreateModel(
-            name='AdversarialExample',
+            name="AdversarialExample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.FloatField()),
-                ('source', models.CharField(choices=[('manual', 'Manual rewrite'), ('tool_assisted', 'Tool-assisted rewrite'), ('paraphrase', 'Automatic paraphrase')], max_length=16)),
-                ('round', models.CharField(help_text="The attack round: the attacked version's name.", max_length=100)),
-                ('confidence', models.FloatField(help_text='Verification consensus confidence.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='adversarial_examples', to=settings.AUTH_USER_MODEL)),
-                ('classifier_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='adversarial_examples', to='ml_worker.classifierversion')),
-                ('example', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='adversarial', to='labeling.example')),
-                ('submission', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='adversarial', to='attacks.attacksubmission')),
-                ('session', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='adversarial', to='attacks.rewritesession')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("score", models.FloatField()),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Manual rewrite"),
+                            ("tool_assisted", "Tool-assisted rewrite"),
+                            ("paraphrase", "Automatic paraphrase"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "round",
+                    models.CharField(
+                        help_text="The attack round: the attacked version's name.", max_length=100
+                    ),
+                ),
+                ("confidence", models.FloatField(help_text="Verification consensus confidence.")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="adversarial_examples",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "classifier_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="adversarial_examples",
+                        to="ml_worker.classifierversion",
+                    ),
+                ),
+                (
+                    "example",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="adversarial",
+                        to="labeling.example",
+                    ),
+                ),
+                (
+                    "submission",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="adversarial",
+                        to="attacks.attacksubmission",
+                    ),
+                ),
+                (
+                    "session",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="adversarial",
+                        to="attacks.rewritesession",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-id',),
+                "ordering": ("-id",),
             },
         ),
         migrations.CreateModel(
-            name='AdversarialEvaluation',
+            name="AdversarialEvaluation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.FloatField()),
-                ('threshold', models.FloatField(help_text="The version's threshold when ``passes`` was computed.")),
-                ('passes', models.BooleanField(help_text='Still passes (score below threshold): the attack still works.')),
-                ('evaluated_at', models.DateTimeField(auto_now=True)),
-                ('classifier_version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='adversarial_evaluations', to='ml_worker.classifierversion')),
-                ('adversarial_example', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evaluations', to='attacks.adversarialexample')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("score", models.FloatField()),
+                (
+                    "threshold",
+                    models.FloatField(help_text="The version's threshold when ``passes`` was computed."),
+                ),
+                (
+                    "passes",
+                    models.BooleanField(
+                        help_text="Still passes (score below threshold): the attack still works."
+                    ),
+                ),
+                ("evaluated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "classifier_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="adversarial_evaluations",
+                        to="ml_worker.classifierversion",
+                    ),
+                ),
+                (
+                    "adversarial_example",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evaluations",
+                        to="attacks.adversarialexample",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('id',),
-                'constraints': [models.UniqueConstraint(fields=('adversarial_example', 'classifier_version'), name='adversarial_evaluation_unique'), models.CheckConstraint(condition=models.Q(('score__gte', 0), ('score__lte', 1)), name='adversarial_score_prob')],
+                "ordering": ("id",),
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("adversarial_example", "classifier_version"),
+                        name="adversarial_evaluation_unique",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("score__gte", 0), ("score__lte", 1)),
+                        name="adversarial_score_prob",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ParaphraseCandidate',
+            name="ParaphraseCandidate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prompt', models.TextField()),
-                ('completion', models.TextField()),
-                ('score', models.FloatField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('duplicate', 'Duplicate (dropped)'), ('rejected', 'Caught by the classifier'), ('passed', 'Passed the classifier (sent to verification)')], max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='candidates', to='attacks.paraphrasebatch')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='labeling.example')),
-                ('submission', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='candidate', to='attacks.attacksubmission')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("prompt", models.TextField()),
+                ("completion", models.TextField()),
+                ("score", models.FloatField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("duplicate", "Duplicate (dropped)"),
+                            ("rejected", "Caught by the classifier"),
+                            ("passed", "Passed the classifier (sent to verification)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="candidates",
+                        to="attacks.paraphrasebatch",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="labeling.example"
+                    ),
+                ),
+                (
+                    "submission",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="candidate",
+                        to="attacks.attacksubmission",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('id',),
-                'indexes': [models.Index(fields=['batch', 'source'], name='paraphrase_candidate_source')],
+                "ordering": ("id",),
+                "indexes": [models.Index(fields=["batch", "source"], name="paraphrase_candidate_source")],
             },
         ),
         migrations.AddIndex(
-            model_name='rewritesession',
-            index=models.Index(fields=['contractor', 'status'], name='rewrite_session_contractor'),
+            model_name="rewritesession",
+            index=models.Index(fields=["contractor", "status"], name="rewrite_session_contractor"),
         ),
         migrations.AddConstraint(
-            model_name='rewriteedit',
-            constraint=models.UniqueConstraint(fields=('session', 'seq'), name='rewrite_edit_seq_unique'),
+            model_name="rewriteedit",
+            constraint=models.UniqueConstraint(fields=("session", "seq"), name="rewrite_edit_seq_unique"),
         ),
         migrations.AddIndex(
-            model_name='attacksubmission',
-            index=models.Index(fields=['author', 'status'], name='attack_submission_author'),
+            model_name="attacksubmission",
+            index=models.Index(fields=["author", "status"], name="attack_submission_author"),
         ),
     ]

@@ -21,7 +21,9 @@ def adversarial_matrix_refresh(*, version_ids: list[int] | None = None) -> int:
         versions = versions.filter(pk__in=version_ids)
     changed = 0
     for version in versions.order_by("id"):
-        stale = AdversarialEvaluation.objects.filter(classifier_version=version).exclude(threshold=version.threshold)
+        stale = AdversarialEvaluation.objects.filter(classifier_version=version).exclude(
+            threshold=version.threshold
+        )
         for evaluation in stale:
             evaluation.threshold = version.threshold
             evaluation.passes = evaluation.score < version.threshold

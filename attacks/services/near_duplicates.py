@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
@@ -107,10 +108,10 @@ def near_duplicate_find(
     return None
 
 
-_ENCODER: object | None = None
+_ENCODER: Any = None
 
 
-def _encoder(factory: type) -> object:
+def _encoder(factory: type) -> Any:
     """One MiniLM sentence encoder per process (loading it costs a second)."""
     global _ENCODER
     if _ENCODER is None:

@@ -56,7 +56,9 @@ def paraphraser_spec_parse(spec: str) -> tuple[str, dict[str, Any]]:
     )
 
 
-def paraphrase_sources_select(*, selection: str, round: str | None = None, example_ids: list[int] | None = None) -> list[int]:
+def paraphrase_sources_select(
+    *, selection: str, round: str | None = None, example_ids: list[int] | None = None
+) -> list[int]:
     """Source example ids: all adversarial examples (of a round), consensus-injurious examples, or a list."""
     if selection == "adversarial":
         adversarial = AdversarialExample.objects.all()
@@ -69,9 +71,13 @@ def paraphrase_sources_select(*, selection: str, round: str | None = None, examp
                 "example_id", flat=True
             )
         )
-        imported = set(Example.objects.filter(imported_label=InjuryLabel.INJURIOUS).values_list("pk", flat=True))
+        imported = set(
+            Example.objects.filter(imported_label=InjuryLabel.INJURIOUS).values_list("pk", flat=True)
+        )
         ids = consensus | imported
-        return sorted(Example.objects.filter(pk__in=ids).exclude(source=Source.PARAPHRASE).values_list("pk", flat=True))
+        return sorted(
+            Example.objects.filter(pk__in=ids).exclude(source=Source.PARAPHRASE).values_list("pk", flat=True)
+        )
     if selection == "examples":
         wanted = sorted(set(example_ids or []))
         found = set(Example.objects.filter(pk__in=wanted).values_list("pk", flat=True))
@@ -145,7 +151,9 @@ def _source_candidates(batch: ParaphraseBatch, source: Example, texts: list[str]
     rows: list[ParaphraseCandidate] = []
     for raw in texts:
         try:
-            completion = text_clean(raw, field="completion", max_chars=settings.GAUNTLET_EXAMPLE_MAX_COMPLETION_CHARS)
+            completion = text_clean(
+                raw, field="completion", max_chars=settings.GAUNTLET_EXAMPLE_MAX_COMPLETION_CHARS
+            )
         except ValueError:
             continue  # empty or unusable generations are not candidates
         digest = content_hash(source.prompt, completion)
@@ -157,7 +165,11 @@ def _source_candidates(batch: ParaphraseBatch, source: Example, texts: list[str]
             or near_duplicate_find(prompt=source.prompt, completion=completion, author=None) is not None
         )
         status = CandidateStatus.DUPLICATE if duplicate else CandidateStatus.REJECTED
-        rows.append(ParaphraseCandidate(batch=batch, source=source, prompt=source.prompt, completion=completion, status=status))
+        rows.append(
+            ParaphraseCandidate(
+                batch=batch, source=source, prompt=source.prompt, completion=completion, status=status
+            )
+        )
         if not duplicate:
             kept.append(completion)
     fresh = [row for row in rows if row.status != CandidateStatus.DUPLICATE]
@@ -188,7 +200,11 @@ def _source_candidates(batch: ParaphraseBatch, source: Example, texts: list[str]
         if not rows:  # a source that yielded nothing still counts as done
             rows.append(
                 ParaphraseCandidate(
-                    batch=batch, source=source, prompt=source.prompt, completion="", status=CandidateStatus.DUPLICATE
+                    batch=batch,
+                    source=source,
+                    prompt=source.prompt,
+                    completion="",
+                    status=CandidateStatus.DUPLICATE,
                 )
             )
         ParaphraseCandidate.objects.bulk_create(rows)
@@ -207,9 +223,13 @@ def paraphrase_batch_run(*, batch: ParaphraseBatch) -> dict[str, int]:
             for source in Example.objects.filter(pk__in=batch.sources).exclude(pk__in=done).order_by("id"):
                 _source_candidates(batch, source, _generate(paraphraser, source, batch.k))
         except Exception as exc:
-            ParaphraseBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.FAILED, error=str(exc)[:2000])
+            ParaphraseBatch.objects.filter(pk=batch.pk).update(
+                status=BatchStatus.FAILED, error=str(exc)[:2000]
+            )
             raise
-        ParaphraseBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.DONE, finished_at=timezone.now())
+        ParaphraseBatch.objects.filter(pk=batch.pk).update(
+            status=BatchStatus.DONE, finished_at=timezone.now()
+        )
     from attacks.selectors import paraphrase_batch_counts
 
     counts = paraphrase_batch_counts(batch=batch)

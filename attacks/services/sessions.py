@@ -46,7 +46,9 @@ def rewrite_session_open(*, assignment: Assignment) -> RewriteSession:
     Idempotent (one session per assignment). Side effect: scores the seed (edit 0).
     409 when no classifier version is active.
     """
-    existing = RewriteSession.objects.select_related("seed", "classifier_version").filter(assignment=assignment)
+    existing = RewriteSession.objects.select_related("seed", "classifier_version").filter(
+        assignment=assignment
+    )
     session = existing.first()
     if session is not None:
         return session
@@ -69,7 +71,12 @@ def rewrite_session_open(*, assignment: Assignment) -> RewriteSession:
         current_score=score,
     )
     RewriteEdit.objects.create(
-        session=session, seq=0, prompt=seed.prompt, completion=seed.completion, score=score, tool=EditTool.SEED
+        session=session,
+        seq=0,
+        prompt=seed.prompt,
+        completion=seed.completion,
+        score=score,
+        tool=EditTool.SEED,
     )
     return session
 
@@ -89,7 +96,9 @@ def _lock_own(*, session: RewriteSession, contractor: User) -> RewriteSession:
 def _require_open(session: RewriteSession) -> None:
     if session.status != SessionStatus.OPEN:
         raise ApiError(
-            "session_closed", f"This rewrite session is {session.status}; claim a new seed to keep attacking.", 409
+            "session_closed",
+            f"This rewrite session is {session.status}; claim a new seed to keep attacking.",
+            409,
         )
     if session.assignment.status != AssignmentStatus.LEASED:
         raise ApiError(
@@ -142,7 +151,9 @@ def rewrite_saliency(*, session: RewriteSession, contractor: User) -> dict[str, 
         _require_open(session)
         _keep_alive(session, contractor)
     return scoring.text_saliency(
-        version=session.classifier_version, prompt=session.current_prompt, completion=session.current_completion
+        version=session.classifier_version,
+        prompt=session.current_prompt,
+        completion=session.current_completion,
     )
 
 

@@ -98,7 +98,9 @@ def rewrite_queue(verification_queue: Queue) -> Queue:
 
 @pytest.fixture
 def seed(db: None) -> Example:
-    example = Example(prompt=SEED_PROMPT, completion=SEED_COMPLETION, batch="seeds", imported_label=InjuryLabel.INJURIOUS)
+    example = Example(
+        prompt=SEED_PROMPT, completion=SEED_COMPLETION, batch="seeds", imported_label=InjuryLabel.INJURIOUS
+    )
     example.save()
     return example
 

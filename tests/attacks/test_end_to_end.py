@@ -21,7 +21,9 @@ from tests.factories import ContractorFactory, ManagerFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_rewrite_verified_paid_once_and_counted(seeded_rewrite_queue, verification_queue, scored_edits, rewriter, seed):
+def test_rewrite_verified_paid_once_and_counted(
+    seeded_rewrite_queue, verification_queue, scored_edits, rewriter, seed
+):
     author = client_for(rewriter)
     claim = author.post(f"/api/v1/queues/{seeded_rewrite_queue.pk}/claim/")
     assert claim.status_code == 200, claim.content
@@ -43,7 +45,9 @@ def test_rewrite_verified_paid_once_and_counted(seeded_rewrite_queue, verificati
     assert refused.json()["error"]["code"] == "does_not_pass"
 
     # Some active minutes pass before the next edit (the edit's heartbeat counts them, capped at 60 s).
-    Assignment.objects.filter(pk=assignment_id).update(last_heartbeat_at=F("last_heartbeat_at") - timedelta(seconds=45))
+    Assignment.objects.filter(pk=assignment_id).update(
+        last_heartbeat_at=F("last_heartbeat_at") - timedelta(seconds=45)
+    )
     passed = author.post(
         f"/api/v1/rewrite-sessions/{session_id}/edits/",
         {"prompt": SEED_PROMPT, "completion": scored_edits["pass_"], "tool": "substitution"},
@@ -54,7 +58,9 @@ def test_rewrite_verified_paid_once_and_counted(seeded_rewrite_queue, verificati
     submitted = author.post(f"/api/v1/rewrite-sessions/{session_id}/submit/")
     assert submitted.status_code == 201, submitted.content
     assert submitted.json()["status"] == "pending"
-    assert author.post(f"/api/v1/rewrite-sessions/{session_id}/submit/").json()["id"] == submitted.json()["id"]
+    assert (
+        author.post(f"/api/v1/rewrite-sessions/{session_id}/submit/").json()["id"] == submitted.json()["id"]
+    )
     example = Example.objects.get(pk=submitted.json()["example_id"])
     assert (example.source, example.parent_id, example.author_id) == ("tool_assisted", seed.pk, rewriter.pk)
     assert list(RewriteEdit.objects.filter(session_id=session_id).values_list("tool", flat=True)) == [
@@ -73,7 +79,9 @@ def test_rewrite_verified_paid_once_and_counted(seeded_rewrite_queue, verificati
         shown = str(claimed).lower()
         assert rewriter.email.lower() not in shown
         assert "score" not in shown and "author" not in shown and "tool_assisted" not in shown
-        done = verifier.post(f"/api/v1/assignments/{claimed['id']}/submit/", {"label": "injurious"}, format="json")
+        done = verifier.post(
+            f"/api/v1/assignments/{claimed['id']}/submit/", {"label": "injurious"}, format="json"
+        )
         assert done.status_code == 200, done.content
         verifier_assignments.append(claimed["id"])
 
@@ -87,7 +95,9 @@ def test_rewrite_verified_paid_once_and_counted(seeded_rewrite_queue, verificati
 
     manager = client_for(ManagerFactory())
     for assignment in [assignment_id, *verifier_assignments]:
-        assert manager.post(f"/api/v1/assignments/{assignment}/approve/", {}, format="json").status_code == 200
+        assert (
+            manager.post(f"/api/v1/assignments/{assignment}/approve/", {}, format="json").status_code == 200
+        )
     # A retried outcome (the hook runs again) pays nothing new.
     from attacks.services.verification import verification_outcome_record
     from labeling.models import Consensus

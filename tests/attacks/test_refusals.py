@@ -72,7 +72,9 @@ def test_unchanged_seed_and_bad_tool_are_refused(seeded_rewrite_queue, scored_ed
     )
     assert bad.status_code == 400 and "tool" in bad.json()["error"]["fields"]
     empty = client.post(
-        f"/api/v1/rewrite-sessions/{session_id}/edits/", {"prompt": SEED_PROMPT, "completion": "   "}, format="json"
+        f"/api/v1/rewrite-sessions/{session_id}/edits/",
+        {"prompt": SEED_PROMPT, "completion": "   "},
+        format="json",
     )
     assert empty.status_code == 400
 
@@ -101,10 +103,14 @@ def test_tool_assisted_session_answers_saliency(seeded_rewrite_queue, scored_edi
 
 
 @override_settings(GAUNTLET_NEAR_DUPLICATE_MAX_EDIT_SIMILARITY=0.9)
-def test_near_duplicate_of_an_adversarial_example_is_refused(seeded_rewrite_queue, scored_edits, rewriter, seed):
+def test_near_duplicate_of_an_adversarial_example_is_refused(
+    seeded_rewrite_queue, scored_edits, rewriter, seed
+):
     first = client_for(rewriter)
     session_id, _ = _open_session(first, seeded_rewrite_queue)
-    submission = AttackSubmission.objects.get(pk=_edit_and_submit(first, session_id, scored_edits["pass_"]).json()["id"])
+    submission = AttackSubmission.objects.get(
+        pk=_edit_and_submit(first, session_id, scored_edits["pass_"]).json()["id"]
+    )
     AdversarialExample.objects.create(
         example=submission.example, submission=submission, classifier_version=submission.classifier_version,
         score=submission.score, source=submission.source, author=rewriter, round="tiny-r0", confidence=1.0,
@@ -118,7 +124,9 @@ def test_near_duplicate_of_an_adversarial_example_is_refused(seeded_rewrite_queu
     assert "0.900" in error["message"] and "adversarial example" in error["message"]
 
 
-def test_author_never_verifies_own_rewrite_and_fillers_hide_it(seeded_rewrite_queue, verification_queue, scored_edits, rewriter):
+def test_author_never_verifies_own_rewrite_and_fillers_hide_it(
+    seeded_rewrite_queue, verification_queue, scored_edits, rewriter
+):
     filler = Example(prompt="sam went to the beach .", completion="sam smiled .", batch="ordinary")
     filler.save()
     verification_queue.kind_settings = {"fillers_per_submission": 1}
@@ -126,21 +134,27 @@ def test_author_never_verifies_own_rewrite_and_fillers_hide_it(seeded_rewrite_qu
     client = client_for(rewriter)
     session_id, _ = _open_session(client, seeded_rewrite_queue)
     assert _edit_and_submit(client, session_id, scored_edits["pass_"]).status_code == 201
-    in_queue = set(WorkItem.objects.filter(queue=verification_queue).values_list("payload__example_id", flat=True))
+    in_queue = set(
+        WorkItem.objects.filter(queue=verification_queue).values_list("payload__example_id", flat=True)
+    )
     assert filler.pk in in_queue and len(in_queue) == 2
     claimed = client.post(f"/api/v1/queues/{verification_queue.pk}/claim/").json()["assignment"]
     # The author may label the ordinary filler, never their own rewrite.
     assert claimed["task"]["completion"] == "sam smiled ."
 
 
-def test_not_injurious_consensus_is_a_failed_attempt_with_feedback(seeded_rewrite_queue, verification_queue, scored_edits, rewriter):
+def test_not_injurious_consensus_is_a_failed_attempt_with_feedback(
+    seeded_rewrite_queue, verification_queue, scored_edits, rewriter
+):
     client = client_for(rewriter)
     session_id, _ = _open_session(client, seeded_rewrite_queue)
     _edit_and_submit(client, session_id, scored_edits["pass_"])
     for _ in range(2):
         verifier = client_for(ContractorFactory())
         claimed = verifier.post(f"/api/v1/queues/{verification_queue.pk}/claim/").json()["assignment"]
-        verifier.post(f"/api/v1/assignments/{claimed['id']}/submit/", {"label": "not_injurious"}, format="json")
+        verifier.post(
+            f"/api/v1/assignments/{claimed['id']}/submit/", {"label": "not_injurious"}, format="json"
+        )
     assert not AdversarialExample.objects.exists()
     mine = client.get("/api/v1/me/rewrites/").json()
     assert mine[0]["status"] == "failed"

@@ -22,7 +22,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="Print the whole report as JSON.")
-        parser.add_argument("--plot", metavar="PATH.png", help="Also write minutes and dollars per example by version.")
+        parser.add_argument(
+            "--plot", metavar="PATH.png", help="Also write minutes and dollars per example by version."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = cost_per_adversarial_example()

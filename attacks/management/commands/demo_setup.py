@@ -25,14 +25,22 @@ class Command(BaseCommand):
     help = "Create the demo manager and contractors (idempotent) and print their credentials."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--no-data", action="store_true", help="accounts only: no classifier, examples or queues")
+        parser.add_argument(
+            "--no-data", action="store_true", help="accounts only: no classifier, examples or queues"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         for email, password, role in DEMO_ACCOUNTS:
             if not User.objects.filter(email=email).exists():
                 account_create(
-                    email=email, password=password, role=role, qualification=Qualification.QUALIFIED, validate=False
+                    email=email,
+                    password=password,
+                    role=role,
+                    qualification=Qualification.QUALIFIED,
+                    validate=False,
                 )
-        self.stdout.write("Demo accounts (log in at http://127.0.0.1:8000/admin/ or POST /api/v1/auth/token/):")
+        self.stdout.write(
+            "Demo accounts (log in at http://127.0.0.1:8000/admin/ or POST /api/v1/auth/token/):"
+        )
         for email, password, role in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role:10} {email:28} password: {password}")

@@ -18,12 +18,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--sources", choices=SELECTIONS, default="adversarial")
-        parser.add_argument("--round", help="Only adversarial examples of this round (attacked version name).")
+        parser.add_argument(
+            "--round", help="Only adversarial examples of this round (attacked version name)."
+        )
         parser.add_argument("--example-ids", help="Comma-separated ids (with --sources examples).")
         parser.add_argument("--k", type=int, default=3)
         parser.add_argument("--paraphraser", default="lexical", help="lexical | hf:PATH | http:URL")
         parser.add_argument("--verification-queue", type=int, required=True)
-        parser.add_argument("--enqueue", action="store_true", help="Send to a gpu worker instead of running here.")
+        parser.add_argument(
+            "--enqueue", action="store_true", help="Send to a gpu worker instead of running here."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         queue = Queue.objects.filter(pk=options["verification_queue"]).first()
