@@ -325,4 +325,5 @@ GAUNTLET_PARAPHRASE_DEDUP_MAX_EDIT_SIMILARITY = float(env.env_str("GAUNTLET_PARA
 CELERY_BEAT_SCHEDULE["attacks-refresh-adversarial-matrix"] = {
     "task": "attacks.tasks.refresh_adversarial_matrix",
     "schedule": timedelta(minutes=10),
+    "options": {"queue": "gpu"},  # it runs the classifiers; the project routes only cover ml_worker.tasks.*
 }
