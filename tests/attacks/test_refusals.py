@@ -168,3 +168,20 @@ def test_not_injurious_consensus_is_a_failed_attempt_with_feedback(
 def test_contractors_cannot_read_manager_reports(contractor_client):
     for url in ("/api/v1/attacks/cost/", "/api/v1/attacks/matrix/", "/api/v1/adversarial-examples/"):
         assert contractor_client.get(url).status_code == 403
+
+
+@override_settings(
+    GAUNTLET_NEAR_DUPLICATE_MAX_EDIT_SIMILARITY=0.99, GAUNTLET_NEAR_DUPLICATE_MAX_SENTENCE_SIMILARITY=0.9
+)
+def test_minilm_similarity_catches_a_reworded_copy(seeded_rewrite_queue, scored_edits, rewriter):
+    from attacks.services.near_duplicates import near_duplicate_find
+
+    client = client_for(rewriter)
+    session_id, _ = _open_session(client, seeded_rewrite_queue)
+    assert _edit_and_submit(client, session_id, scored_edits["pass_"]).status_code == 201
+    reworded = "Tom went to the park; the day was sunny.\n" + scored_edits["pass_"].replace(" .", "!")
+    found = near_duplicate_find(
+        prompt=reworded.split("\n")[0], completion=reworded.split("\n")[1], author=rewriter
+    )
+    assert found is not None and found.measure == "sentence"
+    assert "your earlier submission" in found.message()
