@@ -231,3 +231,12 @@ def test_api_needs_a_file_or_rows(manager_client: APIClient) -> None:
 def test_contractors_cannot_import(contractor_client: APIClient, anon_client: APIClient) -> None:
     assert upload(contractor_client, "rows.jsonl", b"{}\n").status_code == 403
     assert upload(anon_client, "rows.jsonl", b"{}\n").status_code in (401, 403)
+
+
+def test_the_command_shows_a_progress_bar_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = io.StringIO()
+    call_command("import_examples", str(write_jsonl(tmp_path / "p.jsonl", GOOD)), stdout=out)
+    assert "3 created" in out.getvalue()
+    assert "import p" in capsys.readouterr().err  # tqdm's bar, labelled with the batch
