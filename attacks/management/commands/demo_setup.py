@@ -1,46 +1,144 @@
-"""``python manage.py demo_setup``: the accounts (and, as they exist, data) a demo needs.
+"""``python manage.py demo_setup``: everything a demo of the whole loop needs.
 
 Lives in ``attacks`` because that is the top of the import graph: the demo
-touches every layer. Idempotent: running it again changes nothing and prints
-the same credentials.
+touches every layer. Idempotent: running it again creates nothing new and
+prints the same credentials. Steps:
+
+1. a manager and two contractors (printed);
+2. the bundled MiniLM registered as ``baseline-minilm``, then (unless
+   ``--train 0``) a classifier fine-tuned on synthetic stories, promoted;
+3. synthetic story completions imported as batch ``demo`` with their labels;
+4. open queues: injury labels over the imported examples, a verification
+   queue, and a tool-assisted rewrite queue seeded with the injurious ones;
+5. every example scored by the active classifier.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from gauntlet.accounts.models import Qualification, Role, User
 from gauntlet.accounts.services import account_create
+from gauntlet.workqueue.models import Queue, QueueKind, QueueState
+from gauntlet.workqueue.services import items_add, queue_create, queue_set_state
+from labeling.models import Example, InjuryLabel
+from labeling.services.imports import examples_import, parse_rows
+from ml_worker.models import ClassifierVersion
+from ml_worker.services.registry import classifier_bootstrap
+from ml_worker.synthetic import synthetic_story_pairs
+from ml_worker.tasks import score_unscored
 
 DEMO_ACCOUNTS = (
     ("manager@gauntlet.local", "demo-manager-password", Role.MANAGER),
     ("contractor@gauntlet.local", "demo-contractor-password", Role.CONTRACTOR),
     ("verifier@gauntlet.local", "demo-verifier-password", Role.CONTRACTOR),
 )
+DEMO_BATCH = "demo"
+TRAINED_NAME = "demo-minilm"
 
 
 class Command(BaseCommand):
-    help = "Create the demo manager and contractors (idempotent) and print their credentials."
+    help = (
+        "Set up the demo: accounts (printed), a trained classifier, imported stories, and open label, "
+        "verification and rewrite queues. Idempotent."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-data", action="store_true", help="accounts only: no classifier, examples or queues")
+        parser.add_argument("--examples", type=int, default=120, help="synthetic stories to import (default 120)")
         parser.add_argument(
-            "--no-data", action="store_true", help="accounts only: no classifier, examples or queues"
+            "--train", type=int, default=400, help="synthetic stories to fine-tune the demo classifier on; 0 skips"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        manager = self._accounts()
+        if not options["no_data"]:
+            self._classifier(train=options["train"])
+            self._examples(n=options["examples"], manager=manager)
+            self._queues(manager=manager)
+            scored = score_unscored()
+            self.stdout.write(f"Scored {scored} example(s) with the active classifier.")
+        self.stdout.write("Demo accounts (log in at http://127.0.0.1:8000/admin/ or POST /api/v1/auth/token/):")
+        for email, password, role in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {role:10} {email:28} password: {password}")
+
+    def _accounts(self) -> User:
         for email, password, role in DEMO_ACCOUNTS:
             if not User.objects.filter(email=email).exists():
                 account_create(
-                    email=email,
-                    password=password,
-                    role=role,
-                    qualification=Qualification.QUALIFIED,
-                    validate=False,
+                    email=email, password=password, role=role, qualification=Qualification.QUALIFIED, validate=False
                 )
-        self.stdout.write(
-            "Demo accounts (log in at http://127.0.0.1:8000/admin/ or POST /api/v1/auth/token/):"
+        return User.objects.get(email=DEMO_ACCOUNTS[0][0])
+
+    def _classifier(self, *, train: int) -> None:
+        classifier_bootstrap()
+        if train and not ClassifierVersion.objects.filter(name=TRAINED_NAME).exists():
+            self.stdout.write(f"Fine-tuning {TRAINED_NAME} on {train} synthetic stories (one epoch)…")
+            call_command("train_classifier", synthetic=train, epochs=1, name=TRAINED_NAME, stdout=self.stdout)
+
+    def _examples(self, *, n: int, manager: User) -> None:
+        rows = [
+            {
+                "prompt": prompt,
+                "completion": completion,
+                "source": "generator",
+                "label": InjuryLabel.INJURIOUS if label else InjuryLabel.NOT_INJURIOUS,
+            }
+            for prompt, completion, label in synthetic_story_pairs(n, seed=2026)
+        ]
+        report = examples_import(rows=parse_rows(rows), batch=DEMO_BATCH, file_format="json", author=None)
+        self.stdout.write(f"Imported {report.created} example(s) ({report.duplicates} already there).")
+
+    def _queue(self, *, manager: User, name: str, kind: str, **fields: Any) -> tuple[Queue, bool]:
+        existing = Queue.objects.filter(name=name).first()
+        if existing:
+            return existing, False
+        queue = queue_create(created_by=manager, name=name, kind=kind, **fields)
+        return queue, True
+
+    def _queues(self, *, manager: User) -> None:
+        examples = list(Example.objects.filter(batch=DEMO_BATCH).order_by("id"))
+        labels, created = self._queue(
+            manager=manager,
+            name="Demo: injury labels",
+            kind=QueueKind.INJURY_LABEL,
+            overlap=2,
+            pay_per_task=Decimal("0.10"),
+            description="Does the completion injure any being in the story?",
+            eligible_qualifications=["qualified", "probation"],
         )
-        for email, password, role in DEMO_ACCOUNTS:
-            self.stdout.write(f"  {role:10} {email:28} password: {password}")
+        if created:
+            items_add(queue=labels, items=[{"payload": {"example_id": e.pk}} for e in examples])
+        verification, created = self._queue(
+            manager=manager,
+            name="Demo: verification",
+            kind=QueueKind.VERIFICATION,
+            overlap=2,
+            pay_per_task=Decimal("0.10"),
+            description="Is this completion injurious?",
+        )
+        rewrite, created = self._queue(
+            manager=manager,
+            name="Demo: tool-assisted rewrites",
+            kind=QueueKind.REWRITE,
+            overlap=1,
+            pay_mode="hourly",
+            hourly_rate=Decimal("20.00"),
+            bonus_amount=Decimal("2.00"),
+            description="Rewrite the story so the classifier passes it while it stays injurious.",
+            kind_settings={"condition": "tool_assisted", "verification_queue_id": verification.pk},
+        )
+        if created:
+            seeds = [e for e in examples if e.imported_label == InjuryLabel.INJURIOUS]
+            items_add(queue=rewrite, items=[{"payload": {"example_id": e.pk}} for e in seeds])
+        for queue in (labels, verification, rewrite):
+            if queue.state != QueueState.OPEN:
+                queue_set_state(queue=queue, state=QueueState.OPEN)
+        self.stdout.write(
+            f"Queues open: {labels.name} (#{labels.pk}), {verification.name} (#{verification.pk}), "
+            f"{rewrite.name} (#{rewrite.pk})."
+        )
