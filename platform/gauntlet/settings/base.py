@@ -175,6 +175,17 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a field called "status" with different choices; name each enum.
+    "ENUM_NAME_OVERRIDES": {
+        "ClassifierVersionStatusEnum": "ml_worker.models.VersionStatus",
+        "TrainingRunStatusEnum": "ml_worker.models.RunStatus",
+        "AssignmentStatusEnum": "gauntlet.workqueue.models.AssignmentStatus",
+        "RewriteSessionStatusEnum": "attacks.models.SessionStatus",
+        "AttackSubmissionStatusEnum": "attacks.models.SubmissionStatus",
+        "ParaphraseBatchStatusEnum": "attacks.models.BatchStatus",
+        "ParaphraseCandidateStatusEnum": "attacks.models.CandidateStatus",
+        "PayoutBatchStatusEnum": "gauntlet.payments.models.PayoutStatus",
+    },
 }
 
 # --- files ----------------------------------------------------------------------
