@@ -43,6 +43,19 @@ def _existing_dir(path: str | Path) -> Path:
     return directory
 
 
+def completion_token_limit(tokenizer: PreTrainedTokenizerBase, max_length: int) -> int:
+    """Most completion tokens a pair may have: max_length minus special tokens minus one prompt token
+    (the Rust tokenizer refuses to truncate the prompt down to nothing)."""
+    return max_length - tokenizer.num_special_tokens_to_add(pair=True) - 1
+
+
+def completion_lengths(tokenizer: PreTrainedTokenizerBase, completions: Sequence[str]) -> list[int]:
+    """Token count of each completion on its own (no special tokens)."""
+    if not completions:
+        return []
+    return [len(ids) for ids in tokenizer(list(completions), add_special_tokens=False)["input_ids"]]
+
+
 def tokenize_pairs(
     tokenizer: PreTrainedTokenizerBase,
     pairs: Sequence[Pair],
@@ -54,18 +67,16 @@ def tokenize_pairs(
 
     The completion is what the classifier judges, so it is never cut; the prompt loses tokens from the side
     given by `tokenizer.truncation_side` (InjuryClassifier sets "left": the story's opening goes first and
-    the sentences next to the completion stay). A completion that cannot fit next to the special tokens and
-    one prompt token raises ValueError naming the limit.
+    the sentences next to the completion stay). A completion longer than `completion_token_limit` raises
+    ValueError naming the limit.
     """
     prompts = [prompt for prompt, _ in pairs]
     completions = [completion for _, completion in pairs]
-    # The Rust tokenizer refuses to cut the prompt down to nothing, so one prompt token is always reserved.
-    limit = max_length - tokenizer.num_special_tokens_to_add(pair=True) - 1
-    completion_ids = tokenizer(completions, add_special_tokens=False)["input_ids"]
-    for index, ids in enumerate(completion_ids):
-        if len(ids) > limit:
+    limit = completion_token_limit(tokenizer, max_length)
+    for index, length in enumerate(completion_lengths(tokenizer, completions)):
+        if length > limit:
             raise ValueError(
-                f"completion {index} is {len(ids)} tokens long; with max_length={max_length} a completion may "
+                f"completion {index} is {length} tokens long; with max_length={max_length} a completion may "
                 f"have at most {limit} tokens (the prompt is truncated, the completion never is)"
             )
     return tokenizer(

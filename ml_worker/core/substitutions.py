@@ -1,0 +1,220 @@
+"""Word substitutions for the rewrite tool, sorted by the classifier score they produce.
+
+For one selected word the tool proposes replacements, insertions next to it and its deletion. Candidates
+are pre-ranked cheaply, then the best `candidate_pool` are re-scored *exactly* by the classifier in one
+batched forward pass, and the list is sorted by that exact P(injurious), lowest first.
+
+Pre-ranking, two ways:
+- with a masked LM (BERT-Attack style): mask the word (or a slot beside it) and take the LM's most likely
+  whole words, so suggestions read fluently;
+- without one: the classifier's own input-embedding neighbourhood of the word, ranked by the first-order
+  (HotFlip) estimate of the change in the injurious logit, (e_candidate - e_word) . d logit / d e_word;
+  insertions are ranked by e_candidate . d logit / d e_word over the whole vocabulary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import torch
+from transformers import AutoModelForMaskedLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+
+from ml_worker.core.classifier import InjuryClassifier, completion_lengths, completion_token_limit, pad_batch
+from ml_worker.core.device import autocast, pick_device
+from ml_worker.core.saliency import FIELDS, Field, embedding_gradients
+from ml_worker.core.vocabulary import (
+    embedding_index,
+    expand_to_word,
+    match_case,
+    replace_span,
+    whole_word_tokens,
+)
+
+Kind = Literal["substitution", "insertion_before", "insertion_after", "deletion"]
+Candidate = tuple[str, Kind, float | None]  # (word, kind, pre-ranking estimate)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    text: str  # the word put in ('' for a deletion)
+    kind: Kind
+    prompt: str  # the full edited pair
+    completion: str
+    score: float  # exact P(injurious) of the edited pair
+    estimate: float | None  # pre-ranking value: first-order logit change, or masked-LM log-probability
+
+
+@dataclass(frozen=True)
+class SubstitutionResult:
+    field: Field
+    start: int  # the edited word's span (the selection grown to whole words)
+    end: int
+    word: str
+    original_score: float  # P(injurious) of the unedited pair, from the same forward pass
+    suggestions: list[Suggestion]  # at most k, ascending score (largest decrease first)
+
+
+@dataclass(eq=False)
+class MaskedLM:
+    """A masked language model and its tokenizer, loaded once and reused across requests."""
+
+    model: PreTrainedModel
+    tokenizer: PreTrainedTokenizerBase
+    device: torch.device
+
+    @classmethod
+    def load(cls, path: str | Path, device: str | torch.device | None = None) -> MaskedLM:
+        """Load an AutoModelForMaskedLM directory (local files only) in eval mode."""
+        directory = Path(path)
+        if not directory.is_dir():
+            raise FileNotFoundError(f"masked LM directory {directory} does not exist")
+        target = pick_device(device)
+        tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
+        tokenizer.truncation_side = "left"
+        model = AutoModelForMaskedLM.from_pretrained(directory, local_files_only=True)
+        return cls(model.to(target).eval(), tokenizer, target)
+
+
+def _budget(candidate_pool: int) -> tuple[int, int]:
+    """(substitutions, insertions per side) for a pool that also holds one deletion."""
+    insertions = max(1, (candidate_pool - 1) // 4)
+    return max(1, candidate_pool - 1 - 2 * insertions), insertions
+
+
+def _embedding_candidates(
+    clf: InjuryClassifier, pair: tuple[str, str], field: Field, start: int, end: int, word: str,
+    candidate_pool: int, neighbourhood: int,
+) -> list[Candidate]:  # fmt: skip
+    encoding = clf.encode([pair], return_offsets_mapping=True)
+    sequence = FIELDS.index(field)
+    positions = [
+        i
+        for i, (seq, (s, e)) in enumerate(
+            zip(encoding.sequence_ids(0), encoding["offset_mapping"][0], strict=True)
+        )
+        if seq == sequence and s < end and e > start
+    ]
+    if not positions:
+        raise ValueError(
+            f"the word {word!r} was truncated away (max_length={clf.max_length}); it has no effect"
+        )
+    embeddings, gradients, _ = embedding_gradients(
+        clf, pad_batch(encoding, [0], clf.tokenizer.pad_token_id or 0)
+    )
+    # A word of several pieces is treated as one slot: its mean embedding and mean gradient.
+    e_word = embeddings[0, positions].mean(dim=0)
+    grad = gradients[0, positions].mean(dim=0)
+    index = embedding_index(clf.tokenizer, clf.model.get_input_embeddings())
+    same = torch.tensor([w == word.lower() for w in index.words], device=index.vectors.device)
+    n_sub, n_ins = _budget(candidate_pool)
+
+    similarity = (index.unit_vectors @ (e_word / e_word.norm().clamp_min(1e-12))).masked_fill(same, -2.0)
+    nearest = similarity.topk(min(neighbourhood, len(index.words))).indices
+    change = (index.vectors[nearest] - e_word) @ grad  # first-order change of the injurious logit
+    order = change.argsort()[:n_sub]
+    candidates: list[Candidate] = [
+        (index.words[int(nearest[i])], "substitution", float(change[i])) for i in order
+    ]
+    insertion_gain = (index.vectors @ grad).masked_fill(same, float("inf"))
+    for i in insertion_gain.argsort()[:n_ins].tolist():
+        for kind in ("insertion_before", "insertion_after"):
+            candidates.append((index.words[i], kind, float(insertion_gain[i])))  # type: ignore[arg-type]
+    return candidates
+
+
+def _masked_lm_candidates(
+    mlm: MaskedLM, pair: tuple[str, str], field: Field, start: int, end: int, word: str, candidate_pool: int
+) -> list[Candidate]:
+    text = pair[FIELDS.index(field)]
+    mask = mlm.tokenizer.mask_token
+    slots: list[tuple[Kind, str]] = [
+        ("substitution", text[:start] + mask + text[end:]),
+        ("insertion_before", text[:start] + mask + " " + text[start:]),
+        ("insertion_after", text[:end] + " " + mask + text[end:]),
+    ]
+    pairs = [(masked, pair[1]) if field == "prompt" else (pair[0], masked) for _, masked in slots]
+    batch = mlm.tokenizer(
+        [p for p, _ in pairs],
+        [c for _, c in pairs],
+        truncation="only_first",
+        padding=True,
+        return_tensors="pt",
+    ).to(mlm.device)
+    ids, words = whole_word_tokens(mlm.tokenizer)
+    allowed = torch.tensor(ids, device=mlm.device)
+    with torch.inference_mode(), autocast(mlm.device):
+        logits = mlm.model(**batch).logits.float()
+    rows, columns = (batch["input_ids"] == mlm.tokenizer.mask_token_id).nonzero(as_tuple=True)
+    n_sub, n_ins = _budget(candidate_pool)
+    candidates: list[Candidate] = []
+    for (kind, _), row, column in zip(slots, rows.tolist(), columns.tolist(), strict=True):
+        log_probs = logits[row, column].log_softmax(dim=-1)[allowed]
+        wanted = n_sub if kind == "substitution" else n_ins
+        top = log_probs.topk(min(wanted + 1, len(ids)))
+        picked = [(words[i], float(lp)) for lp, i in zip(top.values, top.indices.tolist(), strict=True)]
+        candidates += [(w, kind, lp) for w, lp in picked if w != word.lower()][:wanted]
+    return candidates
+
+
+def suggest_substitutions(
+    clf: InjuryClassifier,
+    prompt: str,
+    completion: str,
+    *,
+    field: Field,
+    start: int,
+    end: int,
+    k: int = 10,
+    masked_lm: MaskedLM | str | Path | None = None,
+    candidate_pool: int = 64,
+    neighbourhood: int = 3000,
+) -> SubstitutionResult:
+    """The k edits of the word at `field`[start:end] that lower P(injurious) most, exactly re-scored.
+
+    `candidate_pool` bounds how many edits are re-scored (one forward pass of candidate_pool + 1 pairs);
+    `neighbourhood` is how many nearest whole-word embeddings the embedding path pre-ranks. A `masked_lm`
+    path is loaded on every call: pass a loaded MaskedLM to reuse it. Raises ValueError for a span outside
+    the text or a word that truncation removed. The classifier is put in eval mode; nothing is written.
+    """
+    if field not in FIELDS:
+        raise ValueError(f"field must be 'prompt' or 'completion', got {field!r}")
+    text = prompt if field == "prompt" else completion
+    start, end = expand_to_word(text, start, end)
+    word = text[start:end]
+    if masked_lm is None:
+        candidates = _embedding_candidates(
+            clf, (prompt, completion), field, start, end, word, candidate_pool, neighbourhood
+        )
+    else:
+        mlm = masked_lm if isinstance(masked_lm, MaskedLM) else MaskedLM.load(masked_lm, clf.device)
+        candidates = _masked_lm_candidates(mlm, (prompt, completion), field, start, end, word, candidate_pool)
+    candidates.append(("", "deletion", None))
+
+    edits: dict[tuple[str, str], tuple[str, Kind, float | None]] = {}
+    for candidate, kind, estimate in candidates:
+        if kind == "insertion_after":  # mid-sentence: lower case unless the word is shouted
+            shown = candidate.upper() if len(word) > 1 and word.isupper() else candidate
+            edited = text[:end] + " " + shown + text[end:]
+        elif kind == "insertion_before":  # takes the word's place, and its capitalisation
+            shown = match_case(candidate, word)
+            edited = text[:start] + shown + " " + text[start:]
+        else:
+            shown = match_case(candidate, word)
+            edited = replace_span(text, start, end, shown)
+        new_pair = (edited, completion) if field == "prompt" else (prompt, edited)
+        if edited != text and new_pair not in edits:
+            edits[new_pair] = (shown, kind, estimate)
+    limit = completion_token_limit(clf.tokenizer, clf.max_length)
+    lengths = completion_lengths(clf.tokenizer, [c for _, c in edits])
+    # An edit that makes the completion too long for the classifier is dropped, not allowed to fail the batch.
+    pairs = [(prompt, completion), *(p for p, n in zip(edits, lengths, strict=True) if n <= limit)]
+    # One batch: the original and all candidates go through the same forward pass.
+    scores = clf.score(pairs, batch_size=len(pairs))
+    suggestions = [
+        Suggestion(edits[pair][0], edits[pair][1], pair[0], pair[1], float(score), edits[pair][2])
+        for pair, score in zip(pairs[1:], scores[1:], strict=True)
+    ]
+    suggestions.sort(key=lambda s: s.score)
+    return SubstitutionResult(field, start, end, word, float(scores[0]), suggestions[:k])
