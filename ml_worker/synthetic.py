@@ -35,7 +35,7 @@ INJURIOUS = [
 
 def synthetic_story_pairs(n: int, seed: int = 0, injurious_fraction: float = 0.3) -> list[tuple[str, str, int]]:
     """``n`` (prompt, completion, label) triples; label 1 = injurious. Deterministic given ``seed``."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible data, not secrets
     out = []
     for _ in range(n):
         a, b = rng.sample(NAMES, 2)

@@ -103,7 +103,7 @@ def web_server(*, log: Path) -> Iterator[str]:
             [sys.executable, "-m", "gunicorn", "gauntlet.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1",
              "--timeout", "120"],
             cwd=REPO, env=_env({"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "bench-only-not-secret",  # noqa: S106
-                                "DJANGO_SECURE_SSL_REDIRECT": "false",
+                                "DJANGO_SECURE_SSL_REDIRECT": "false", "GAUNTLET_LIVE_TIMEOUT": "120",
                                 "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost"}),
             stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip

@@ -90,6 +90,10 @@ def bench_score(options: BenchOptions) -> dict[str, Any]:
             live = [post("score/", {"prompt": p, "completion": c}) for p, c in pairs[:n_live]]
             out["live_score_p50_ms"] = _percentile(live, 50)
             out["live_score_p99_ms"] = _percentile(live, 99)
+            # First calls build per-process state (embedding neighbourhood, autograd graphs): not timed.
+            warm_span = {"field": "completion", "start": 0, "end": len(pairs[0][1].split()[0])}
+            post("saliency/", {"prompt": pairs[0][0], "completion": pairs[0][1]})
+            post("substitutions/", {"prompt": pairs[0][0], "completion": pairs[0][1], "span": warm_span, "k": 10})
             saliency = [post("saliency/", {"prompt": p, "completion": c}) for p, c in pairs[:n_tools]]
             out["saliency_p50_ms"] = _percentile(saliency, 50)
             subs = []
