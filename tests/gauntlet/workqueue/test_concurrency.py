@@ -3,6 +3,7 @@ claiming and submitting at once. Counts are read back from the database afterwar
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import Counter
@@ -81,7 +82,7 @@ def test_parallel_claim_and_submit_fill_every_item_exactly_and_never_judge_twice
     make_items(queue, 60)
     contractors = make_contractors(8)
 
-    judged = run_in_threads([lambda c=c: drain(queue, c) for c in contractors])
+    judged = run_in_threads([functools.partial(drain, queue, c) for c in contractors])
 
     for got in judged:
         assert len(got) == len(set(got)), "a contractor judged an item twice"
@@ -154,10 +155,17 @@ def test_expired_leases_are_reclaimed_while_others_claim_and_a_sweeper_runs() ->
         return swept
 
     swept: list[int] = []
-    sweep_thread = threading.Thread(target=lambda: (swept.append(sweeper()), connection.close()))
+
+    def sweep() -> None:
+        try:
+            swept.append(sweeper())
+        finally:
+            connection.close()
+
+    sweep_thread = threading.Thread(target=sweep)
     sweep_thread.start()
     try:
-        judged = run_in_threads([lambda c=c: drain(queue, c) for c in workers])
+        judged = run_in_threads([functools.partial(drain, queue, c) for c in workers])
     finally:
         stop.set()
         sweep_thread.join(timeout=30)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from gauntlet.accounts.models import User
 from gauntlet.workqueue import registry
 from gauntlet.workqueue.exceptions import AssignmentConflict, AssignmentNotFound, LeaseExpired
-from gauntlet.workqueue.models import JUDGED_STATUSES, Assignment, AssignmentStatus, ItemState, WorkItem
+from gauntlet.workqueue.models import JUDGED_STATUSES, Assignment, AssignmentStatus, ItemState
 from gauntlet.workqueue.services.leases import items_release_leases
 
 
@@ -21,11 +21,11 @@ def heartbeat_cap_seconds() -> int:
     return int(getattr(settings, "WORKQUEUE_HEARTBEAT_CAP_SECONDS", 60))
 
 
-def _lock_own(*, assignment: Assignment, contractor: User) -> Assignment:
-    """The assignment row locked, if it is the contractor's; else 404 (someone else's
-    assignment is indistinguishable from a missing one)."""
+def _lock_own(*, assignment: Assignment, contractor: User, lock_item: bool = False) -> Assignment:
+    """The assignment row locked (and its item's, if asked: one query), if it is the
+    contractor's; else 404 (someone else's assignment is indistinguishable from a missing one)."""
     locked = (
-        Assignment.objects.select_for_update(of=("self",))
+        Assignment.objects.select_for_update(of=("self", "item") if lock_item else ("self",))
         .select_related("queue", "item")
         .filter(pk=assignment.pk, contractor_id=contractor.pk)
         .first()
@@ -110,7 +110,7 @@ def assignment_submit(*, assignment: Assignment, contractor: User, data: dict[st
     :class:`LeaseExpired` (409).
     """
     with transaction.atomic():
-        locked = _lock_own(assignment=assignment, contractor=contractor)
+        locked = _lock_own(assignment=assignment, contractor=contractor, lock_item=True)
         if locked.status in JUDGED_STATUSES:
             return locked
         now = timezone.now()
@@ -124,8 +124,7 @@ def assignment_submit(*, assignment: Assignment, contractor: User, data: dict[st
 def _record_submission(*, assignment: Assignment, data: dict[str, Any], now: datetime) -> None:
     kind = registry.get_kind(assignment.queue.kind)
     result = kind.validate_submission(assignment=assignment, data=data)
-    item = WorkItem.objects.select_for_update().get(pk=assignment.item_id)
-    assignment.item = item
+    item = assignment.item  # locked with the assignment
     assignment.result = result
     assignment.status = AssignmentStatus.SUBMITTED
     assignment.submitted_at = now

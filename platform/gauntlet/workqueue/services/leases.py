@@ -11,14 +11,17 @@ import random
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from gauntlet.accounts.models import ContractorProfile, User
 from gauntlet.workqueue.exceptions import ClaimRefused
-from gauntlet.workqueue.models import Assignment, AssignmentStatus, Queue, WorkItem
-from gauntlet.workqueue.selectors import claim_refusal, contractor_open_assignments, work_item_candidates
+from gauntlet.workqueue.models import Assignment, AssignmentStatus, ItemState, Queue, WorkItem
+from gauntlet.workqueue.selectors import HELD_STATUSES, claim_refusal, contractor_open_assignments
+
+_ITEMS = WorkItem._meta.db_table
+_ASSIGNMENTS = Assignment._meta.db_table
 
 # Draws whether a claim serves gold; not for security, only for mixing.
 _gold_draw = random.Random()  # noqa: S311
@@ -42,16 +45,7 @@ def items_release_leases(*, leases_per_item: Counter[int]) -> None:
         WorkItem.objects.filter(id__in=item_ids).update(active_leases=F("active_leases") - count)
 
 
-@transaction.atomic
-def leases_expire(*, queue: Queue | None = None, now: datetime | None = None, limit: int = 1000) -> int:
-    """Mark up to ``limit`` leased assignments whose lease ran out as expired and give
-    their items' slots back. Returns how many it expired.
-
-    Idempotent and safe to run concurrently (the periodic sweeper, and every claim
-    for its own queue): it only touches rows still leased and past their expiry,
-    and skips rows another transaction holds.
-    """
-    now = now or timezone.now()
+def _expire_due(*, queue: Queue | None, now: datetime, limit: int) -> int:
     due = Assignment.objects.select_for_update(skip_locked=True).filter(
         status=AssignmentStatus.LEASED, lease_expires_at__lte=now
     )
@@ -65,6 +59,49 @@ def leases_expire(*, queue: Queue | None = None, now: datetime | None = None, li
     )
     items_release_leases(leases_per_item=Counter(item_id for _, item_id in rows))
     return len(rows)
+
+
+@transaction.atomic
+def leases_expire(*, queue: Queue | None = None, now: datetime | None = None, limit: int = 1000) -> int:
+    """Mark up to ``limit`` leased assignments whose lease ran out as expired and give
+    their items' slots back. Returns how many it expired.
+
+    Idempotent and safe to run concurrently (the periodic sweeper, and every claim
+    for its own queue): it only touches rows still leased and past their expiry,
+    and skips rows another transaction holds.
+    """
+    return _expire_due(queue=queue, now=now or timezone.now(), limit=limit)
+
+
+def _lease_best_item(*, queue: Queue, contractor: User, gold: bool) -> WorkItem | None:
+    """Pick the best candidate and take a slot on it in one statement; the item, or None.
+
+    ``UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED) RETURNING *``: the
+    filter and order are :func:`~gauntlet.workqueue.selectors.work_item_candidates`'s,
+    written out because this is the hot path (one round trip, nothing to compile).
+    On SQLite the subquery has no FOR UPDATE; the IMMEDIATE transaction serialises.
+    """
+    skip_locked = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    returning = ", ".join(f'"{field.column}"' for field in WorkItem._meta.concrete_fields)
+    sql = f"""
+        UPDATE {_ITEMS} SET "active_leases" = "active_leases" + 1
+        WHERE "id" = (
+            SELECT i."id" FROM {_ITEMS} i
+            WHERE i."queue_id" = %s AND i."is_gold" = %s AND i."state" = %s
+              AND i."judgments_received" < (i."judgments_wanted" - i."active_leases")
+              AND (i."author_id" IS NULL OR i."author_id" <> %s)
+              AND NOT EXISTS (
+                  SELECT 1 FROM {_ASSIGNMENTS} a
+                  WHERE a."item_id" = i."id" AND a."contractor_id" = %s AND a."status" IN (%s, %s, %s, %s)
+              )
+            ORDER BY i."priority" DESC, i."judgments_received" DESC, i."id"
+            LIMIT 1{skip_locked}
+        )
+        RETURNING {returning}
+    """  # noqa: S608 - identifiers are the model's own table and column names
+    params = [queue.pk, gold, ItemState.OPEN, contractor.pk, contractor.pk, *HELD_STATUSES]
+    leased = list(WorkItem.objects.raw(sql, params))
+    return leased[0] if leased else None
 
 
 def _serve_gold_first(queue: Queue) -> bool:
@@ -100,21 +137,15 @@ def assignment_claim(*, queue: Queue, contractor: User) -> Assignment | None:
     )
     if len(open_assignments) >= queue.max_open_assignments:
         return open_assignments[0]
-    leases_expire(queue=queue, now=now)
+    _expire_due(queue=queue, now=now, limit=1000)
     gold_first = _serve_gold_first(queue)
     pools = (gold_first, not gold_first) if queue.gold_rate > 0 else (False,)
     for gold in pools:
-        item = (
-            work_item_candidates(queue=queue, contractor=contractor, gold=gold)
-            .select_for_update(skip_locked=True, of=("self",))
-            .first()
-        )
+        item = _lease_best_item(queue=queue, contractor=contractor, gold=gold)
         if item is not None:
             break
     else:
         return None
-    WorkItem.objects.filter(pk=item.pk).update(active_leases=F("active_leases") + 1)
-    item.active_leases += 1
     return Assignment.objects.create(
         item=item,
         queue=queue,

@@ -1,0 +1,427 @@
+"""``python manage.py bench claim``: drain a queue three ways with parallel client processes.
+
+One run against PostgreSQL: create a scratch database on the configured server
+(or ``GAUNTLET_BENCH_DATABASE_URL``'s), migrate it, fill three 20,000-item
+queues (overlap 1), then let ``clients`` processes — one contractor each — drain
+one queue per mode, every task being claimed and then submitted:
+
+- ``raw_sql``: the bare ``SELECT … FOR UPDATE SKIP LOCKED`` claim + counter
+  update + assignment insert, and a bare submit, in psycopg with no Django;
+- ``service``: ``assignment_claim`` + ``assignment_submit`` in-process;
+- ``api``: ``POST …/claim/`` + ``POST …/submit/`` over keep-alive HTTP to a
+  gunicorn (gthread) server on loopback serving the same database.
+
+``*_claims_per_s`` is tasks drained per second of wall time (each claim plus its
+submit). Afterwards the database is checked: ``double_claims`` counts items held
+by more assignments than they want plus (item, contractor) pairs judged twice;
+``overfilled_items`` counts items with more accepted judgments than wanted. The
+scratch database is dropped at the end.
+
+Top-level imports are the standard library only: the client processes are
+spawned and configure Django for the scratch database themselves.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import multiprocessing
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+BENCH_KIND = "bench"  # no handler registered: the engine's neutral kind accepts any payload
+MODES = ("raw_sql", "service", "api")
+
+
+def _child_environment(database_url: str) -> dict[str, str]:
+    """Production-like settings on the scratch database (DEBUG off: no query log)."""
+    return {
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "gauntlet.settings.base",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production-use-0123456789",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "GAUNTLET_CELERY_EAGER": "true",
+        "GAUNTLET_LOG_LEVEL": "WARNING",
+    }
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables while child processes start: a spawned child reads its
+    settings from the environment it inherits, before any code of ours runs in it."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _django_for(database_url: str) -> None:
+    import django
+    from django.conf import settings
+
+    django.setup()
+    if settings.DATABASES["default"]["NAME"] != urlsplit(database_url).path.lstrip("/"):
+        raise RuntimeError("a bench client is not on the scratch database")
+
+
+# --- children -------------------------------------------------------------------------
+
+
+def _fill(database_url: str, items: int, clients: int, results: Any) -> None:
+    """Contractors with tokens, and one open queue of ``items`` items per mode."""
+    _django_for(database_url)
+    from django.db import connection
+    from rest_framework.authtoken.models import Token
+
+    from gauntlet.accounts.models import ContractorProfile, Qualification, Role, User
+    from gauntlet.workqueue.models import Queue, QueueState, WorkItem
+
+    contractors = []
+    for n in range(clients):
+        user = User.objects.create_user(email=f"bench{n}@example.com", password=None, role=Role.CONTRACTOR)
+        ContractorProfile.objects.create(user=user, qualification=Qualification.QUALIFIED)
+        contractors.append((user.pk, Token.objects.create(user=user).key))
+    queues = {}
+    for mode in MODES:
+        queue = Queue.objects.create(
+            name=f"bench {mode}", kind=BENCH_KIND, state=QueueState.OPEN, overlap=1, lease_seconds=600
+        )
+        WorkItem.objects.bulk_create(
+            (WorkItem(queue=queue, payload={"n": n}, judgments_wanted=1) for n in range(items)),
+            batch_size=5000,
+        )
+        queues[mode] = queue.pk
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    results.put({"contractors": contractors, "queues": queues})
+
+
+_RAW_CLAIM = """
+SELECT i.id FROM workqueue_workitem i
+WHERE i.queue_id = %(queue)s AND i.is_gold = false AND i.state = 'open'
+  AND i.judgments_received < (i.judgments_wanted - i.active_leases)
+  AND (i.author_id IS NULL OR i.author_id <> %(me)s)
+  AND NOT EXISTS (SELECT 1 FROM workqueue_assignment a WHERE a.item_id = i.id AND a.contractor_id = %(me)s
+                  AND a.status IN ('leased', 'submitted', 'approved', 'rejected'))
+ORDER BY i.priority DESC, i.judgments_received DESC, i.id
+LIMIT 1 FOR UPDATE OF i SKIP LOCKED
+"""
+_RAW_LEASE = "UPDATE workqueue_workitem SET active_leases = active_leases + 1 WHERE id = %(item)s"
+_RAW_INSERT = """
+INSERT INTO workqueue_assignment (item_id, queue_id, contractor_id, status, claimed_at, lease_expires_at,
+                                  active_seconds, review_note)
+VALUES (%(item)s, %(queue)s, %(me)s, 'leased', now(), now() + interval '600 seconds', 0, '') RETURNING id
+"""
+_RAW_SUBMIT = """
+UPDATE workqueue_assignment SET status = 'submitted', result = %(result)s, submitted_at = now()
+WHERE id = %(assignment)s AND status = 'leased'
+"""
+_RAW_COUNT = """
+UPDATE workqueue_workitem SET judgments_received = judgments_received + 1, active_leases = active_leases - 1,
+  state = CASE WHEN judgments_received + 1 >= judgments_wanted THEN 'complete' ELSE state END,
+  completed_at = CASE WHEN judgments_received + 1 >= judgments_wanted THEN now() ELSE completed_at END
+WHERE id = %(item)s
+"""
+
+
+def _drain_raw(
+    database_url: str, queue_id: int, contractor_id: int, _token: str, start: Any, results: Any
+) -> None:
+    import psycopg
+    from psycopg.types.json import Jsonb
+
+    conn = psycopg.connect(database_url)
+    done = 0
+    start.wait()
+    began = time.perf_counter()
+    while True:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute(_RAW_CLAIM, {"queue": queue_id, "me": contractor_id})
+            row = cur.fetchone()
+            if row is None:
+                break
+            item = row[0]
+            cur.execute(_RAW_LEASE, {"item": item})
+            cur.execute(_RAW_INSERT, {"item": item, "queue": queue_id, "me": contractor_id})
+            assignment = cur.fetchone()[0]  # type: ignore[index]
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute(_RAW_SUBMIT, {"assignment": assignment, "result": Jsonb({"answer": "yes"})})
+            cur.execute(_RAW_COUNT, {"item": item})
+        done += 1
+    results.put({"claims": done, "began": began, "ended": time.perf_counter(), "latencies": []})
+    conn.close()
+
+
+def _drain_service(
+    database_url: str, queue_id: int, contractor_id: int, _token: str, start: Any, results: Any
+) -> None:
+    _django_for(database_url)
+    from gauntlet.accounts.models import User
+    from gauntlet.workqueue.models import Queue
+    from gauntlet.workqueue.services import assignment_claim, assignment_submit
+
+    queue = Queue.objects.get(pk=queue_id)
+    contractor = User.objects.get(pk=contractor_id)
+    done = 0
+    start.wait()
+    began = time.perf_counter()
+    while (assignment := assignment_claim(queue=queue, contractor=contractor)) is not None:
+        assignment_submit(assignment=assignment, contractor=contractor, data={"answer": "yes"})
+        done += 1
+    results.put({"claims": done, "began": began, "ended": time.perf_counter(), "latencies": []})
+
+
+def _drain_api(port: int, queue_id: int, token: str, start: Any, results: Any) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+
+    def post(path: str, body: bytes = b"") -> tuple[int, Any]:
+        conn.request("POST", path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, json.loads(response.read() or b"null")
+
+    conn.request("GET", "/api/v1/me/", headers=headers)  # warm: connection, auth, URL resolver
+    conn.getresponse().read()
+    claim_ms: list[float] = []
+    submit_ms: list[float] = []
+    done = 0
+    start.wait()
+    began = time.perf_counter()
+    while True:
+        t0 = time.perf_counter()
+        status, body = post(f"/api/v1/queues/{queue_id}/claim/")
+        claim_ms.append((time.perf_counter() - t0) * 1000)
+        if status != 200:
+            raise RuntimeError(f"claim answered {status}: {body}")
+        if body["assignment"] is None:
+            break
+        t0 = time.perf_counter()
+        status, body = post(f"/api/v1/assignments/{body['assignment']['id']}/submit/", b'{"answer": "yes"}')
+        submit_ms.append((time.perf_counter() - t0) * 1000)
+        if status != 200:
+            raise RuntimeError(f"submit answered {status}: {body}")
+        done += 1
+    results.put(
+        {
+            "claims": done,
+            "began": began,
+            "ended": time.perf_counter(),
+            "latencies": claim_ms,
+            "submit": submit_ms,
+        }
+    )
+    conn.close()
+
+
+# --- orchestration --------------------------------------------------------------------
+
+
+def _collect(results: Any, procs: list[Any]) -> list[Any]:
+    """One result per process; raises as soon as one dies without giving its result."""
+    import queue
+
+    outcomes: list[Any] = []
+    while len(outcomes) < len(procs):
+        try:
+            outcomes.append(results.get(timeout=1))
+        except queue.Empty:
+            if any(proc.exitcode not in (None, 0) for proc in procs):
+                for proc in procs:
+                    proc.kill()
+                raise RuntimeError("a bench process failed (its traceback is above)") from None
+    for proc in procs:
+        proc.join(timeout=60)
+    return outcomes
+
+
+def _run_clients(ctx: Any, target: Any, args_per_client: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """Start one process per client, release them together, collect their figures.
+    Call inside ``_environment`` so the clients configure Django for the scratch database."""
+    start = ctx.Barrier(len(args_per_client))
+    results = ctx.Queue()
+    procs = [ctx.Process(target=target, args=(*args, start, results)) for args in args_per_client]
+    for proc in procs:
+        proc.start()  # inherits the scratch database's environment (see run_claim_bench)
+    outcomes = _collect(results, procs)
+    claims = sum(o["claims"] for o in outcomes)
+    wall = max(o["ended"] for o in outcomes) - min(o["began"] for o in outcomes)
+    latencies = sorted(ms for o in outcomes for ms in o["latencies"])
+    submit = sorted(ms for o in outcomes for ms in o.get("submit", []))
+    return {"claims": claims, "wall_s": wall, "latencies": latencies, "submit": submit}
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    return round(values[min(len(values) - 1, int(q * len(values)))], 2)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for_port(port: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not listen on {port} within {timeout}s")
+
+
+def _server_url() -> str:
+    """The PostgreSQL server to bench on: the configured one, else GAUNTLET_BENCH_DATABASE_URL."""
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        db = settings.DATABASES["default"]
+        auth = db.get("USER") or "postgres"
+        if db.get("PASSWORD"):
+            auth += f":{db['PASSWORD']}"
+        return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/postgres"
+    return os.environ.get("GAUNTLET_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+def _integrity(database_url: str) -> dict[str, int]:
+    """Double claims and overfilled items, counted from the rows themselves (not the counters)."""
+    import psycopg
+
+    with psycopg.connect(database_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            """
+            SELECT coalesce(sum(held - i.judgments_wanted), 0) FROM workqueue_workitem i
+            JOIN (SELECT item_id, count(*) AS held FROM workqueue_assignment
+                  WHERE status IN ('leased', 'submitted', 'approved') GROUP BY item_id) h ON h.item_id = i.id
+            WHERE held > i.judgments_wanted
+            """
+        )
+        held_too_often = int(cur.fetchone()[0])  # type: ignore[index]
+        cur.execute(
+            """
+            SELECT count(*) FROM (SELECT 1 FROM workqueue_assignment
+              WHERE status IN ('leased', 'submitted', 'approved', 'rejected')
+              GROUP BY item_id, contractor_id HAVING count(*) > 1) twice
+            """
+        )
+        judged_twice = int(cur.fetchone()[0])  # type: ignore[index]
+        cur.execute(
+            """
+            SELECT count(*) FROM workqueue_workitem i
+            LEFT JOIN (SELECT item_id, count(*) AS accepted FROM workqueue_assignment
+                       WHERE status IN ('submitted', 'approved') GROUP BY item_id) a ON a.item_id = i.id
+            WHERE coalesce(a.accepted, 0) > i.judgments_wanted OR i.judgments_received > i.judgments_wanted
+            """
+        )
+        overfilled = int(cur.fetchone()[0])  # type: ignore[index]
+        cur.execute("SELECT count(*) FROM workqueue_workitem WHERE state = 'open'")
+        left = int(cur.fetchone()[0])  # type: ignore[index]
+    return {
+        "double_claims": held_too_often + judged_twice,
+        "overfilled_items": overfilled,
+        "items_left": left,
+    }
+
+
+def run_claim_bench(
+    *, items: int, clients: int, gunicorn_workers: int, gunicorn_threads: int
+) -> dict[str, Any]:
+    import psycopg
+    from django.conf import settings
+
+    server = _server_url()
+    name = f"gauntlet_bench_{os.getpid()}"
+    database_url = _with_database(server, name)
+    repo = Path(settings.BASE_DIR)
+    env = {**os.environ, **_child_environment(database_url)}
+    env["PYTHONPATH"] = os.pathsep.join([str(repo), str(repo / "platform"), env.get("PYTHONPATH", "")])
+    ctx = multiprocessing.get_context("spawn")
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    server_proc: subprocess.Popen[bytes] | None = None
+    try:
+        with _environment(_child_environment(database_url)):
+            subprocess.run(  # noqa: S603 - our own manage.py with our own interpreter
+                [sys.executable, str(repo / "manage.py"), "migrate", "--noinput", "-v", "0"],
+                env=env,
+                check=True,
+            )
+            results = ctx.Queue()
+            filler = ctx.Process(target=_fill, args=(database_url, items, clients, results))
+            filler.start()
+            (setup,) = _collect(results, [filler])
+            contractors, queues = setup["contractors"], setup["queues"]
+
+            raw = _run_clients(
+                ctx, _drain_raw, [(database_url, queues["raw_sql"], c, t) for c, t in contractors]
+            )
+            service = _run_clients(
+                ctx, _drain_service, [(database_url, queues["service"], c, t) for c, t in contractors]
+            )
+            port = _free_port()
+            server_proc = subprocess.Popen(  # noqa: S603
+                [
+                    sys.executable, "-m", "gunicorn", "gauntlet.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                    "--worker-class", "gthread", "--workers", str(gunicorn_workers),
+                    "--threads", str(gunicorn_threads), "--keep-alive", "60", "--log-level", "warning",
+                ],
+                cwd=repo, env=env,
+            )  # fmt: skip
+            _wait_for_port(port)
+            api = _run_clients(ctx, _drain_api, [(port, queues["api"], t) for _, t in contractors])
+    finally:
+        if server_proc is not None:
+            server_proc.terminate()
+            server_proc.wait(timeout=30)
+    try:
+        checks = _integrity(database_url)
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def rate(run: dict[str, Any]) -> float:
+        return round(run["claims"] / run["wall_s"], 1) if run["wall_s"] else 0.0
+
+    return {
+        "raw_sql_claims_per_s": rate(raw),
+        "service_claims_per_s": rate(service),
+        "api_claims_per_s": rate(api),
+        "api_p50_ms": _percentile(api["latencies"], 0.50),
+        "api_p99_ms": _percentile(api["latencies"], 0.99),
+        "double_claims": checks["double_claims"],
+        "overfilled_items": checks["overfilled_items"],
+        "service_vs_raw": round(rate(service) / rate(raw), 3) if rate(raw) else None,
+        "api_submit_p50_ms": _percentile(api["submit"], 0.50),
+        "api_submit_p99_ms": _percentile(api["submit"], 0.99),
+        "items_per_queue": items,
+        "tasks_drained": raw["claims"] + service["claims"] + api["claims"],
+        "items_left_open": checks["items_left"],
+        "clients": clients,
+        "gunicorn": f"gthread {gunicorn_workers} workers x {gunicorn_threads} threads",
+        "cpu_count": os.cpu_count(),
+    }
