@@ -135,10 +135,12 @@ def _masked_lm_candidates(
         ("insertion_after", text[:end] + " " + mask + text[end:]),
     ]
     pairs = [(masked, pair[1]) if field == "prompt" else (pair[0], masked) for _, masked in slots]
+    limit = min(mlm.tokenizer.model_max_length, getattr(mlm.model.config, "max_position_embeddings", 512))
     batch = mlm.tokenizer(
         [p for p, _ in pairs],
         [c for _, c in pairs],
         truncation="only_first",
+        max_length=limit,
         padding=True,
         return_tensors="pt",
     ).to(mlm.device)
@@ -146,11 +148,13 @@ def _masked_lm_candidates(
     allowed = torch.tensor(ids, device=mlm.device)
     with torch.inference_mode(), autocast(mlm.device):
         logits = mlm.model(**batch).logits.float()
-    rows, columns = (batch["input_ids"] == mlm.tokenizer.mask_token_id).nonzero(as_tuple=True)
     n_sub, n_ins = _budget(candidate_pool)
     candidates: list[Candidate] = []
-    for (kind, _), row, column in zip(slots, rows.tolist(), columns.tolist(), strict=True):
-        log_probs = logits[row, column].log_softmax(dim=-1)[allowed]
+    for row, (kind, _) in enumerate(slots):
+        masks = (batch["input_ids"][row] == mlm.tokenizer.mask_token_id).nonzero().flatten().tolist()
+        if not masks:  # the slot sat in a part of the prompt that truncation removed
+            continue
+        log_probs = logits[row, masks[0]].log_softmax(dim=-1)[allowed]
         wanted = n_sub if kind == "substitution" else n_ins
         top = log_probs.topk(min(wanted + 1, len(ids)))
         picked = [(words[i], float(lp)) for lp, i in zip(top.values, top.indices.tolist(), strict=True)]

@@ -11,8 +11,16 @@ import torch
 
 from ml_worker.core.calibration import roc_auc
 from ml_worker.core.classifier import InjuryClassifier
-from ml_worker.core.training import EpochMetrics, TrainConfig, TrainResult, stratified_split, train
+from ml_worker.core.training import (
+    EpochMetrics,
+    TrainConfig,
+    TrainExample,
+    TrainResult,
+    stratified_split,
+    train,
+)
 from ml_worker.core.training.checkpoint import CHECKPOINT_NAME, load_checkpoint
+from ml_worker.core.training.data import epoch_order, loss_weights
 from ml_worker.core.training.sift import sift_loss
 from tests.ml_worker.core import toy
 from tests.ml_worker.core.conftest import TOY_TRAIN_CONFIG
@@ -184,3 +192,30 @@ def test_config_rejects_unknown_weighting_and_documents_every_field() -> None:
         TrainConfig(class_weighting="bogus")  # type: ignore[arg-type]
     assert all(f.metadata.get("help") for f in dataclasses.fields(TrainConfig))
     assert np.isclose(TrainConfig().warmup_ratio, 0.1)
+
+
+def test_loss_weights_balance_classes_then_apply_source_and_example_weights() -> None:
+    examples = [
+        TrainExample("p", "c", 1, "tool_assisted"),
+        TrainExample("p", "c", 0, "import"),
+        TrainExample("p", "c", 0, "import"),
+        TrainExample("p", "c", 0, "import", weight=2.0),
+    ]
+    balanced = loss_weights(examples, "balanced", {})
+    # Class weight n / (2 n_class): 2 for the lone positive, 2/3 per negative; times the example's own
+    # weight; normalised to mean 1. Source weights are not asked for here.
+    expected = np.array([2.0, 2 / 3, 2 / 3, 4 / 3])
+    np.testing.assert_allclose(balanced, expected / expected.mean())
+    sourced = loss_weights(examples, "none", {"tool_assisted": 3.0})
+    np.testing.assert_allclose(sourced, np.array([3.0, 1.0, 1.0, 2.0]) / 1.75)
+
+
+def test_epoch_order_is_a_fixed_permutation_per_epoch_and_oversampling_balances() -> None:
+    labels = np.array([1] * 3 + [0] * 9)
+    first = epoch_order(labels, "none", seed=5, epoch=0)
+    assert sorted(first.tolist()) == list(range(12))
+    np.testing.assert_array_equal(epoch_order(labels, "none", seed=5, epoch=0), first)
+    assert not np.array_equal(epoch_order(labels, "none", seed=5, epoch=1), first)
+    oversampled = epoch_order(labels, "oversample", seed=5, epoch=0)
+    assert len(oversampled) == 18
+    assert (labels[oversampled] == 1).sum() == 9
