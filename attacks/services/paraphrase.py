@@ -1,13 +1,22 @@
 """Paraphrase attack batches: generate k paraphrases per source, dedupe, score, verify what passes.
 
-Paraphrasers are pluggable (``ml_worker.core.paraphrasers``): the built-in offline lexical one,
-a Hugging Face seq2seq or causal LM directory with a few-shot prompt, or an OpenAI-compatible
-HTTP endpoint. The completion (where the injury is) is paraphrased; the prompt is kept.
+The paraphrasers are ml_worker's core ones (``ml_worker.core.paraphrasers``), named by a spec:
+
+- ``lexical``: the built-in offline search of word substitutions kept under a MiniLM
+  sentence-similarity constraint (``GAUNTLET_PARAPHRASE_LEXICAL_MIN_SIMILARITY``);
+- ``hf:PATH``: a local Hugging Face seq2seq or causal LM directory, sampled with a few-shot prompt;
+- ``http:URL`` or ``http:URL#MODEL``: an OpenAI-compatible chat-completions endpoint (model from the
+  fragment, else ``GAUNTLET_PARAPHRASE_HTTP_MODEL``; the key from ``GAUNTLET_PARAPHRASE_HTTP_API_KEY``,
+  read when the batch runs, never stored on the batch).
+
+The completion (where the injury is) is paraphrased; the prompt is context and is kept.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+import zlib
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -34,25 +43,41 @@ from labeling.models import Consensus, Example, InjuryLabel, Source, content_has
 from labeling.services.examples import example_create, text_clean
 from ml_worker.selectors import classifier_version_active
 
+if TYPE_CHECKING:  # the core imports torch: only the worker that runs a batch loads it
+    from ml_worker.core.paraphrasers import Paraphraser
+
 SELECTIONS = ("adversarial", "injurious", "examples")
 MAX_K = 50
 MAX_SOURCES = 10_000
 
 
 def paraphraser_spec_parse(spec: str) -> tuple[str, dict[str, Any]]:
-    """``lexical`` | ``hf:/path/to/model`` | ``http:https://host/v1`` → (kind, config); 400 otherwise."""
+    """``lexical`` | ``hf:/path/to/model`` | ``http:https://host/v1[#model]`` → (kind, config); 400 otherwise.
+
+    The config is what the batch records (the core paraphraser's keyword arguments, minus secrets):
+    the lexical similarity minimum, the HF generation length and the HTTP model name are fixed when the
+    batch is created.
+    """
     spec = (spec or "").strip()
     if spec == "lexical":
-        return "lexical", {}
-    if spec.startswith("hf:") and spec[3:]:
-        return "hf", {"path": spec[3:]}
+        return "lexical", {"min_similarity": float(settings.GAUNTLET_PARAPHRASE_LEXICAL_MIN_SIMILARITY)}
+    if spec.startswith("hf:") and spec[3:].strip():
+        return "hf", {
+            "model_path": spec[3:].strip(),
+            "max_new_tokens": int(settings.GAUNTLET_PARAPHRASE_HF_MAX_NEW_TOKENS),
+        }
     if spec.startswith("http:") and spec[5:].startswith(("http://", "https://")):
-        return "http", {"url": spec[5:]}
+        url, _, model = spec[5:].partition("#")
+        return "http", {
+            "base_url": url,
+            "model": model.strip() or str(settings.GAUNTLET_PARAPHRASE_HTTP_MODEL),
+        }
     raise ApiError(
         "invalid_paraphraser",
-        "paraphraser must be 'lexical', 'hf:<model directory>' or 'http:<OpenAI-compatible base URL>'.",
+        "paraphraser must be 'lexical', 'hf:<model directory>' or "
+        "'http:<OpenAI-compatible base URL>[#<model name>]'.",
         400,
-        fields={"paraphraser": ["lexical | hf:PATH | http:URL"]},
+        fields={"paraphraser": ["lexical | hf:PATH | http:URL[#MODEL]"]},
     )
 
 
@@ -132,15 +157,56 @@ def paraphrase_batch_create(
     return batch
 
 
-def _paraphraser(batch: ParaphraseBatch) -> Any:
-    from attacks.paraphrasers import build_paraphraser
+# Loaded paraphrasers of this worker process, so a process running many batches loads MiniLM (and its
+# embedding-neighbour index) or an HF generator once. Keyed by kind and config; at most one HF model is
+# kept, as a gpu worker keeps one model per process.
+_loaded: dict[tuple[str, str], Paraphraser] = {}
+_loaded_lock = threading.Lock()
 
-    return build_paraphraser(batch.paraphraser, **batch.paraphraser_config)
+
+def _config_key(config: dict[str, Any]) -> str:
+    return repr(sorted(config.items()))
 
 
-def _generate(paraphraser: Any, source: Example, k: int) -> list[str]:
-    """k paraphrases of the source's completion (in the context of its prompt)."""
-    return [str(text) for text in paraphraser.paraphrase(source.completion, k=k, context=source.prompt)]
+def paraphraser_for(*, kind: str, config: dict[str, Any]) -> Paraphraser:
+    """The core paraphraser for a batch's (kind, config), loaded once per process for lexical and hf.
+
+    HTTP paraphrasers are cheap and are built per call, with the API key read from settings now.
+    Older batches stored ``path``/``url``; those names are still understood.
+    """
+    from ml_worker.core.paraphrasers import build_paraphraser
+
+    config = dict(config)
+    if kind == "hf" and "path" in config:
+        config["model_path"] = config.pop("path")
+    if kind == "http":
+        if "url" in config:
+            config["base_url"] = config.pop("url")
+        config.setdefault("model", str(settings.GAUNTLET_PARAPHRASE_HTTP_MODEL))
+        return build_paraphraser(
+            "http", api_key=settings.GAUNTLET_PARAPHRASE_HTTP_API_KEY or None,
+            timeout=float(settings.GAUNTLET_PARAPHRASE_HTTP_TIMEOUT), **config,
+        )  # fmt: skip
+    key = (kind, _config_key(config))
+    with _loaded_lock:
+        paraphraser = _loaded.get(key)
+        if paraphraser is None:
+            if kind == "hf":
+                for other in [k for k in _loaded if k[0] == "hf"]:
+                    del _loaded[other]
+            paraphraser = _loaded[key] = build_paraphraser(kind, **config)
+    return paraphraser
+
+
+def paraphrase_seed(*, batch_id: int, source_id: int) -> int:
+    """The sampling seed of one source in one batch: fixed, so a re-run regenerates the same texts."""
+    return zlib.crc32(f"paraphrase:{batch_id}:{source_id}".encode())
+
+
+def _generate(paraphraser: Paraphraser, batch: ParaphraseBatch, source: Example) -> list[str]:
+    """k paraphrases of the source's completion (its prompt is context)."""
+    seed = paraphrase_seed(batch_id=batch.pk, source_id=source.pk)
+    return [str(text) for text in paraphraser.paraphrase(source.prompt, source.completion, batch.k, seed)]
 
 
 def _source_candidates(batch: ParaphraseBatch, source: Example, texts: list[str]) -> None:
@@ -218,10 +284,10 @@ def paraphrase_batch_run(*, batch: ParaphraseBatch) -> dict[str, int]:
     if batch.status != BatchStatus.DONE:
         ParaphraseBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
         try:
-            paraphraser = _paraphraser(batch)
+            paraphraser = paraphraser_for(kind=batch.paraphraser, config=batch.paraphraser_config)
             done = set(batch.candidates.values_list("source_id", flat=True))
             for source in Example.objects.filter(pk__in=batch.sources).exclude(pk__in=done).order_by("id"):
-                _source_candidates(batch, source, _generate(paraphraser, source, batch.k))
+                _source_candidates(batch, source, _generate(paraphraser, batch, source))
         except Exception as exc:
             ParaphraseBatch.objects.filter(pk=batch.pk).update(
                 status=BatchStatus.FAILED, error=str(exc)[:2000]

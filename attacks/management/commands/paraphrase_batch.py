@@ -23,7 +23,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--example-ids", help="Comma-separated ids (with --sources examples).")
         parser.add_argument("--k", type=int, default=3)
-        parser.add_argument("--paraphraser", default="lexical", help="lexical | hf:PATH | http:URL")
+        parser.add_argument("--paraphraser", default="lexical", help="lexical | hf:PATH | http:URL[#MODEL]")
         parser.add_argument("--verification-queue", type=int, required=True)
         parser.add_argument(
             "--enqueue", action="store_true", help="Send to a gpu worker instead of running here."

@@ -332,6 +332,16 @@ _max_sentence = env.env_str("GAUNTLET_NEAR_DUPLICATE_MAX_SENTENCE_SIMILARITY", "
 GAUNTLET_NEAR_DUPLICATE_MAX_SENTENCE_SIMILARITY = float(_max_sentence) if _max_sentence else None
 # Paraphrase candidates closer than this (edit similarity) to an earlier candidate of the same source are dropped.
 GAUNTLET_PARAPHRASE_DEDUP_MAX_EDIT_SIMILARITY = float(env.env_str("GAUNTLET_PARAPHRASE_DEDUP_MAX_EDIT_SIMILARITY", "0.98"))
+# The lexical paraphraser keeps a word-substitution rewrite only when its MiniLM sentence similarity
+# to the original completion is at least this (recorded on each batch when it is created).
+GAUNTLET_PARAPHRASE_LEXICAL_MIN_SIMILARITY = float(env.env_str("GAUNTLET_PARAPHRASE_LEXICAL_MIN_SIMILARITY", "0.85"))
+# "hf:PATH" paraphrasers sample at most this many new tokens per rewrite (one sentence).
+GAUNTLET_PARAPHRASE_HF_MAX_NEW_TOKENS = env.env_int("GAUNTLET_PARAPHRASE_HF_MAX_NEW_TOKENS", 48)
+# "http:URL" paraphrasers: the model name sent (unless the spec says "http:URL#model"), an optional
+# bearer key (read when a batch runs, never stored on it) and the per-request timeout in seconds.
+GAUNTLET_PARAPHRASE_HTTP_MODEL = env.env_str("GAUNTLET_PARAPHRASE_HTTP_MODEL", "default")
+GAUNTLET_PARAPHRASE_HTTP_API_KEY = env.env_str("GAUNTLET_PARAPHRASE_HTTP_API_KEY", "")
+GAUNTLET_PARAPHRASE_HTTP_TIMEOUT = float(env.env_str("GAUNTLET_PARAPHRASE_HTTP_TIMEOUT", "60"))
 # New classifier versions get their column of the adversarial matrix from this periodic task.
 CELERY_BEAT_SCHEDULE["attacks-refresh-adversarial-matrix"] = {
     "task": "attacks.tasks.refresh_adversarial_matrix",
