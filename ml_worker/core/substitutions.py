@@ -118,9 +118,9 @@ def _embedding_candidates(
         (index.words[int(nearest[i])], "substitution", float(change[i])) for i in order
     ]
     insertion_gain = (index.vectors @ grad).masked_fill(same, float("inf"))
+    sides: tuple[Kind, Kind] = ("insertion_before", "insertion_after")
     for i in insertion_gain.argsort()[:n_ins].tolist():
-        for kind in ("insertion_before", "insertion_after"):
-            candidates.append((index.words[i], kind, float(insertion_gain[i])))  # type: ignore[arg-type]
+        candidates += [(index.words[i], side, float(insertion_gain[i])) for side in sides]
     return candidates
 
 
