@@ -8,7 +8,8 @@ from gauntlet.workqueue.services.assignments import (
     assignment_release,
     assignment_submit,
 )
-from gauntlet.workqueue.services.leases import assignment_claim, items_release_leases, leases_expire
+from gauntlet.workqueue.services.claiming import assignment_claim
+from gauntlet.workqueue.services.leases import items_release_leases, leases_expire
 from gauntlet.workqueue.services.queues import items_add, queue_create, queue_set_state
 from gauntlet.workqueue.services.review import (
     assignment_review,

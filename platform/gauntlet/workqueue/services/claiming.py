@@ -1,0 +1,186 @@
+"""Claiming: lease a contractor's best next item, atomically.
+
+This is the hot path (every "give me my next task"), so its statements are
+written out in SQL: a handful of round trips, nothing for the ORM to compile.
+Writes that happen rarely (expiring run-out leases) go through the ORM.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+
+from gauntlet.accounts.models import ContractorProfile, User
+from gauntlet.workqueue.exceptions import ClaimRefused
+from gauntlet.workqueue.models import Assignment, AssignmentStatus, ItemState, Queue, WorkItem
+from gauntlet.workqueue.selectors import HELD_STATUSES, claim_refusal
+from gauntlet.workqueue.services.leases import ASSIGNMENTS_TABLE, expire_due
+
+ITEMS_TABLE = WorkItem._meta.db_table
+PROFILES_TABLE = ContractorProfile._meta.db_table
+_ITEM_COLUMNS = ", ".join(f'"{field.column}"' for field in WorkItem._meta.concrete_fields)
+
+# Draws whether a claim serves gold; not for security, only for mixing.
+_gold_draw = random.Random()  # noqa: S311
+
+
+def _for_update(*, skip_locked: bool = False) -> str:
+    """The locking clause on PostgreSQL; nothing on SQLite (its IMMEDIATE transaction serialises)."""
+    if not connection.features.has_select_for_update:
+        return ""
+    return " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
+
+
+def _lock_profile(contractor: User) -> ContractorProfile | None:
+    """Lock the contractor's profile row (serialises one contractor's claims) and read their standing."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT "is_active", "qualification" FROM {PROFILES_TABLE} WHERE "user_id" = %s{_for_update()}',  # noqa: S608
+            [contractor.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return ContractorProfile(user_id=contractor.pk, is_active=bool(row[0]), qualification=row[1])
+
+
+def _open_assignment_ids(*, queue: Queue, contractor: User, now_db: Any) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT "id" FROM {ASSIGNMENTS_TABLE} WHERE "contractor_id" = %s AND "queue_id" = %s'  # noqa: S608
+            f' AND "status" = %s AND "lease_expires_at" > %s ORDER BY "id" LIMIT %s',
+            [contractor.pk, queue.pk, AssignmentStatus.LEASED, now_db, queue.max_open_assignments],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _lease_best_item(*, queue: Queue, contractor: User, gold: bool, wait: bool) -> WorkItem | None:
+    """Pick the best candidate, lock it and take a slot on it; the item, or None.
+
+    The filter and order are :func:`~gauntlet.workqueue.selectors.work_item_candidates`'s
+    (the filter spelled like the partial index ``workitem_claimable``, so PostgreSQL
+    walks only items with a free slot). ``FOR UPDATE SKIP LOCKED``: concurrent
+    claimers skip each other's rows; with ``wait`` the lock is waited for instead
+    (see :func:`assignment_claim`). The counter update is a second statement on
+    purpose: it sees the row's latest version, which this transaction already holds,
+    so it never queues behind other waiters for that row (a single
+    ``UPDATE … WHERE id = (SELECT … FOR UPDATE)`` can deadlock with them).
+    """
+    pick = f"""
+        SELECT i."id" FROM {ITEMS_TABLE} i
+        WHERE i."queue_id" = %s AND i."is_gold" = %s AND i."state" = %s
+          AND i."judgments_received" < (i."judgments_wanted" - i."active_leases")
+          AND (i."author_id" IS NULL OR i."author_id" <> %s)
+          AND NOT EXISTS (
+              SELECT 1 FROM {ASSIGNMENTS_TABLE} a
+              WHERE a."item_id" = i."id" AND a."contractor_id" = %s AND a."status" IN (%s, %s, %s, %s)
+          )
+        ORDER BY i."priority" DESC, i."judgments_received" DESC, i."id"
+        LIMIT 1{_for_update(skip_locked=not wait)}
+    """  # noqa: S608 - identifiers are the models' own table and column names
+    with connection.cursor() as cursor:
+        cursor.execute(pick, [queue.pk, gold, ItemState.OPEN, contractor.pk, contractor.pk, *HELD_STATUSES])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    take = f'UPDATE {ITEMS_TABLE} SET "active_leases" = "active_leases" + 1 WHERE "id" = %s RETURNING {_ITEM_COLUMNS}'  # noqa: S608
+    return next(iter(WorkItem.objects.raw(take, [row[0]])))
+
+
+def _insert_assignment(*, queue: Queue, contractor: User, item: WorkItem, now: datetime) -> Assignment:
+    assignment = Assignment(
+        item=item,
+        queue=queue,
+        contractor=contractor,
+        status=AssignmentStatus.LEASED,
+        claimed_at=now,
+        lease_expires_at=now + timedelta(seconds=queue.lease_seconds),
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        # Every NOT NULL column without a database default is listed here.
+        cursor.execute(
+            f'INSERT INTO {ASSIGNMENTS_TABLE} ("item_id", "queue_id", "contractor_id", "status", "claimed_at",'  # noqa: S608
+            ' "lease_expires_at", "active_seconds", "review_note") VALUES (%s, %s, %s, %s, %s, %s, %s, %s)'
+            ' RETURNING "id"',
+            [
+                item.pk,
+                queue.pk,
+                contractor.pk,
+                assignment.status,
+                adapt(assignment.claimed_at),
+                adapt(assignment.lease_expires_at),
+                assignment.active_seconds,
+                assignment.review_note,
+            ],
+        )
+        assignment.pk = cursor.fetchone()[0]
+    assignment._state.adding = False
+    return assignment
+
+
+def _serve_gold_first(queue: Queue) -> bool:
+    """Whether this claim should look in the gold pool first: a draw at the queue's gold rate."""
+    rate = float(queue.gold_rate)
+    return rate > 0 and _gold_draw.random() < rate
+
+
+def _is_deadlock(exc: OperationalError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) == "40P01"
+
+
+def assignment_claim(*, queue: Queue, contractor: User) -> Assignment | None:
+    """Lease the contractor's best next item in ``queue``, or return their open assignment.
+
+    If the contractor already holds ``queue.max_open_assignments`` live leases in
+    this queue, the oldest is returned (a retried claim leases nothing new).
+    Otherwise, in one transaction: expire this queue's run-out leases (so their
+    items are free at once, sweeper or not), take the best candidate with
+    ``SELECT … FOR UPDATE SKIP LOCKED`` (gold pool first with probability
+    ``gold_rate``, the other pool if that one is empty), bump its ``active_leases``
+    and insert the assignment. Returns None when nothing is left for this
+    contractor. Raises :class:`ClaimRefused` (403) when they may not claim.
+
+    The contractor's profile row is locked first: two simultaneous claims by the
+    same contractor (a double click) serialise instead of leasing two items.
+    On SQLite there is no row locking; the settings' BEGIN IMMEDIATE transaction
+    serialises claims instead. A claim that waits for a row lock can, rarely, meet
+    a lease expiry in a deadlock; PostgreSQL then aborts one side, and the claim is
+    simply tried again (at most three times).
+    """
+    for attempt in range(3):
+        try:
+            return _claim_once(queue=queue, contractor=contractor)
+        except OperationalError as exc:
+            if not _is_deadlock(exc) or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+@transaction.atomic
+def _claim_once(*, queue: Queue, contractor: User) -> Assignment | None:
+    refusal = claim_refusal(queue=queue, contractor=contractor, profile=_lock_profile(contractor))
+    if refusal is not None:
+        raise ClaimRefused(*refusal)
+    now = timezone.now()
+    open_ids = _open_assignment_ids(
+        queue=queue, contractor=contractor, now_db=connection.ops.adapt_datetimefield_value(now)
+    )
+    if len(open_ids) >= queue.max_open_assignments:
+        return Assignment.objects.select_related("item", "queue").get(pk=open_ids[0])
+    expire_due(queue=queue, now=now, limit=1000)
+    gold_first = _serve_gold_first(queue)
+    pools = (gold_first, not gold_first) if queue.gold_rate > 0 else (False,)
+    # Skipping locked rows first keeps claimers off each other's toes. Only when every
+    # candidate is locked at this instant (near the end of a queue: another claim or a
+    # submit holds the last rows) wait for the locks, so "nothing for you" means nothing.
+    for wait in (False, True):
+        for gold in pools:
+            item = _lease_best_item(queue=queue, contractor=contractor, gold=gold, wait=wait)
+            if item is not None:
+                return _insert_assignment(queue=queue, contractor=contractor, item=item, now=now)
+    return None
