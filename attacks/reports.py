@@ -1,6 +1,7 @@
 """Cost per adversarial example: minutes and money per verified attack, by attacked version × source.
 
-The unit of an attack is an *attempt*: a rewrite session (manual or tool-assisted) or a
+The unit of an attack is an *attempt*: a finished rewrite session (manual or tool-assisted:
+submitted, or abandoned, including sessions whose lease expired or was released) or a
 generated paraphrase candidate. Per attempt we know its active minutes (the rewrite
 assignment's heartbeat time; paraphrases cost no human attack time), whether it was
 submitted and verified, and its money from the ledger: the rewrite assignment's pay, the
@@ -29,6 +30,7 @@ from attacks.models import (
     Condition,
     ParaphraseCandidate,
     RewriteSession,
+    SessionStatus,
 )
 from gauntlet.payments.models import LedgerEntry, LedgerKind
 
@@ -43,6 +45,8 @@ class Attempt:
     minutes: float
     submitted: bool
     verified: bool
+    in_progress: bool = False
+    abandoned: bool = False
     attack_pay: Decimal = Decimal(0)
     bonus: Decimal = Decimal(0)
     verification: Decimal = Decimal(0)
@@ -121,6 +125,8 @@ def attempts_collect() -> list[Attempt]:
                 contractor=session.contractor.email,
                 minutes=session.assignment.active_seconds / 60.0,
                 submitted=submission is not None,
+                in_progress=session.status == SessionStatus.OPEN,
+                abandoned=session.status == SessionStatus.ABANDONED,
                 verified=adversarial_id is not None,
                 attack_pay=ledger.by_assignment.get(session.assignment_id, Decimal(0)),
                 bonus=ledger.bonuses.get(f"adversarial_example:{adversarial_id}", Decimal(0)),
@@ -160,7 +166,9 @@ def _ratio_interval(numerators: np.ndarray, successes: np.ndarray, seed: int = 0
     return [round(float(low), 4), round(float(high), 4)]
 
 
-def _summarise(attempts: list[Attempt]) -> dict[str, Any]:
+def _summarise(rows: list[Attempt]) -> dict[str, Any]:
+    # A session still open has no outcome yet: it is shown, but not yet an attempt.
+    attempts = [a for a in rows if not a.in_progress]
     n = len(attempts)
     verified = sum(a.verified for a in attempts)
     minutes = np.array([a.minutes for a in attempts], dtype=float)
@@ -177,6 +185,8 @@ def _summarise(attempts: list[Attempt]) -> dict[str, Any]:
     return {
         "attempts": n,
         "submitted": sum(a.submitted for a in attempts),
+        "abandoned": sum(a.abandoned for a in attempts),
+        "in_progress": len(rows) - n,
         "verified": verified,
         "success_rate": verified / n if n else None,
         "success_rate_ci": success_ci,
@@ -191,7 +201,14 @@ def _summarise(attempts: list[Attempt]) -> dict[str, Any]:
 
 
 def cost_per_adversarial_example() -> dict[str, Any]:
-    """The report: one row per attacked version × source, and one per version × source × contractor."""
+    """The report: one row per attacked version × source, and one per version × source × contractor.
+
+    Side effect: sessions whose rewrite task lapsed are first marked abandoned (they count as attempts
+    that did not submit; sessions still open are reported as ``in_progress``, not as attempts).
+    """
+    from attacks.services.sessions import rewrite_sessions_close_lapsed
+
+    rewrite_sessions_close_lapsed()
     attempts = attempts_collect()
     groups: dict[tuple[str, str], list[Attempt]] = defaultdict(list)
     people: dict[tuple[str, str, str], list[Attempt]] = defaultdict(list)

@@ -1,7 +1,8 @@
 """Celery entry points of the attacks app. Thin: load by id, call the service.
 
-Both tasks run model code, so they are sent to the ``gpu`` queue explicitly (the
-project's routes only cover ``ml_worker.tasks.*``).
+The paraphrase and matrix tasks run model code, so they are sent to the ``gpu`` queue
+explicitly (the project's routes only cover ``ml_worker.tasks.*``); the lapsed-session
+sweep is database work for the default queue.
 """
 
 from __future__ import annotations
@@ -42,3 +43,22 @@ def refresh_adversarial_matrix() -> int:
     from attacks.services.matrix import adversarial_matrix_refresh
 
     return adversarial_matrix_refresh()
+
+
+@shared_task(
+    name="attacks.tasks.close_lapsed_rewrite_sessions",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def close_lapsed_rewrite_sessions() -> int:
+    """Mark open rewrite sessions whose lease expired or was released as abandoned; how many.
+
+    Database only (default queue). Idempotent: only sessions still open whose task is gone are touched.
+    Sessions are also closed lazily whenever one is read, edited or submitted and by the cost report, so
+    nothing depends on this running on time.
+    """
+    from attacks.services.sessions import rewrite_sessions_close_lapsed
+
+    return rewrite_sessions_close_lapsed()

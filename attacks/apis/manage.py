@@ -113,7 +113,9 @@ class ParaphraseBatchCreateApi(APIView):
         round = serializers.CharField(required=False, allow_blank=True)
         example_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
         k = serializers.IntegerField(min_value=1, max_value=50, default=3)
-        paraphraser = serializers.CharField(default="lexical", help_text="lexical | hf:PATH | http:URL[#MODEL]")
+        paraphraser = serializers.CharField(
+            default="lexical", help_text="lexical | hf:PATH | http:URL[#MODEL]"
+        )
         verification_queue = serializers.IntegerField()
 
     @extend_schema(request=InputSerializer, responses={201: BatchOutputSerializer})

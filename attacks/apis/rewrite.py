@@ -56,7 +56,7 @@ def _own(session_id: int, request: Request) -> RewriteSession:
     session = rewrite_session_for_contractor(session_id=session_id, contractor=_user(request))
     if session is None:
         raise ApiError("not_found", "No such rewrite session.", status.HTTP_404_NOT_FOUND)
-    return session
+    return session_services.rewrite_session_close_if_lapsed(session=session)  # a lapsed task never looks open
 
 
 class RewriteSessionStartApi(APIView):

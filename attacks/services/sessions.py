@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -25,7 +26,13 @@ from attacks.services.near_duplicates import near_duplicate_find
 from gauntlet.accounts.models import User
 from gauntlet.api import ApiError
 from gauntlet.workqueue.models import Assignment, AssignmentStatus, Queue, QueueState, WorkItem
-from gauntlet.workqueue.services import assignment_heartbeat, assignment_release, assignment_submit, items_add
+from gauntlet.workqueue.services import (
+    assignment_heartbeat,
+    assignment_release,
+    assignment_submit,
+    items_add,
+    leases_expire,
+)
 from labeling.models import Example, Source
 from labeling.services.examples import example_create
 from ml_worker.models import ClassifierVersion
@@ -43,7 +50,8 @@ def queue_condition(queue: Queue) -> str:
 def rewrite_session_open(*, assignment: Assignment) -> RewriteSession:
     """The assignment's session, opened on first call against the active classifier version.
 
-    Idempotent (one session per assignment). Side effect: scores the seed (edit 0).
+    Idempotent (one session per assignment). Side effects: scores the seed (edit 0); the contractor's
+    sessions whose task lapsed are marked abandoned.
     409 when no classifier version is active.
     """
     existing = RewriteSession.objects.select_related("seed", "classifier_version").filter(
@@ -57,6 +65,8 @@ def rewrite_session_open(*, assignment: Assignment) -> RewriteSession:
         raise ApiError(
             "no_active_classifier", "No classifier version is active; a manager must promote one first.", 409
         )
+    # A new claim is when the contractor's earlier, lapsed sessions are known to be over.
+    rewrite_sessions_close_lapsed(contractor=assignment.contractor)
     seed = Example.objects.get(pk=assignment.item.payload["example_id"])
     score = scoring.text_score(version=version, prompt=seed.prompt, completion=seed.completion)
     session = RewriteSession.objects.create(
@@ -78,6 +88,58 @@ def rewrite_session_open(*, assignment: Assignment) -> RewriteSession:
         score=score,
         tool=EditTool.SEED,
     )
+    return session
+
+
+@transaction.atomic
+def rewrite_sessions_close_lapsed(
+    *, session_ids: list[int] | None = None, contractor: User | None = None, now: datetime | None = None
+) -> int:
+    """Mark open sessions whose rewrite task is gone (lease expired, or released outside the session) as
+    abandoned; returns how many. Limited to ``session_ids`` and/or one contractor's sessions when given.
+
+    A session whose assignment is still leased but past its expiry has its lease expired first (the work
+    queue's own expiry for that queue), so session and assignment always agree. ``ended_at`` is when the
+    attempt really ended: the lease's expiry, or the last activity before a release. Abandoned sessions
+    stay attempts in the cost report (not submitted), with the active time they used.
+
+    Idempotent and safe alongside edits: only open sessions are touched, and rows another transaction
+    holds (an edit in flight) are skipped until the next call.
+    """
+    now = now or timezone.now()
+    scope = RewriteSession.objects.filter(status=SessionStatus.OPEN)
+    if session_ids is not None:
+        scope = scope.filter(pk__in=session_ids)
+    if contractor is not None:
+        scope = scope.filter(contractor_id=contractor.pk)
+    queues_due = set(
+        scope.filter(
+            assignment__status=AssignmentStatus.LEASED, assignment__lease_expires_at__lte=now
+        ).values_list("assignment__queue_id", flat=True)
+    )
+    for queue in Queue.objects.filter(pk__in=queues_due):
+        leases_expire(queue=queue, now=now)
+    lapsed = list(
+        scope.select_for_update(of=("self",), skip_locked=True)
+        .filter(assignment__status__in=(AssignmentStatus.EXPIRED, AssignmentStatus.RELEASED))
+        .select_related("assignment")
+    )
+    for session in lapsed:
+        assignment = session.assignment
+        if assignment.status == AssignmentStatus.EXPIRED:
+            session.ended_at = min(assignment.lease_expires_at, now)
+        else:
+            session.ended_at = assignment.last_heartbeat_at or assignment.claimed_at
+        session.status = SessionStatus.ABANDONED
+    RewriteSession.objects.bulk_update(lapsed, ["status", "ended_at"])
+    return len(lapsed)
+
+
+def rewrite_session_close_if_lapsed(*, session: RewriteSession) -> RewriteSession:
+    """The session, abandoned first (and committed) if its task lapsed; called before every read or write
+    of a session, so an expired or released one never looks open."""
+    if session.status == SessionStatus.OPEN and rewrite_sessions_close_lapsed(session_ids=[session.pk]):
+        session.refresh_from_db(fields=["status", "ended_at"])
     return session
 
 
@@ -113,11 +175,22 @@ def _keep_alive(session: RewriteSession, contractor: User) -> None:
     assignment_heartbeat(assignment=session.assignment, contractor=contractor, active=True)
 
 
-@transaction.atomic
 def rewrite_edit_record(
     *, session: RewriteSession, contractor: User, prompt: str, completion: str, tool: str
 ) -> RewriteEdit:
-    """Score the edited text with the session's classifier version and record it as the current text."""
+    """Score the edited text with the session's classifier version and record it as the current text.
+
+    409 ``session_closed`` when the session ended (a lapsed task abandons it first, committed)."""
+    rewrite_session_close_if_lapsed(session=session)
+    return _edit_record(
+        session=session, contractor=contractor, prompt=prompt, completion=completion, tool=tool
+    )
+
+
+@transaction.atomic
+def _edit_record(
+    *, session: RewriteSession, contractor: User, prompt: str, completion: str, tool: str
+) -> RewriteEdit:
     session = _lock_own(session=session, contractor=contractor)
     _require_open(session)
     if tool not in EditTool.values or tool == EditTool.SEED:
@@ -145,6 +218,7 @@ def _require_tools(session: RewriteSession) -> None:
 
 def rewrite_saliency(*, session: RewriteSession, contractor: User) -> dict[str, Any]:
     """Token saliency of the session's current text (tool-assisted sessions only)."""
+    rewrite_session_close_if_lapsed(session=session)
     with transaction.atomic():
         session = _lock_own(session=session, contractor=contractor)
         _require_tools(session)
@@ -161,6 +235,7 @@ def rewrite_substitutions(
     *, session: RewriteSession, contractor: User, field: str, start: int, end: int, k: int
 ) -> dict[str, Any]:
     """Replacement suggestions for a span of the current text, sorted by the score they give."""
+    rewrite_session_close_if_lapsed(session=session)
     with transaction.atomic():
         session = _lock_own(session=session, contractor=contractor)
         _require_tools(session)
@@ -215,7 +290,6 @@ def verification_items_add(*, queue: Queue, example: Example) -> WorkItem:
     return next(item for item in items if item.payload["example_id"] == example.pk)
 
 
-@transaction.atomic
 def rewrite_session_submit(*, session: RewriteSession, contractor: User) -> AttackSubmission:
     """Submit the session's current text as an attack.
 
@@ -225,8 +299,15 @@ def rewrite_session_submit(*, session: RewriteSession, contractor: User) -> Atta
     ``unchanged`` for the seed's own text. Success: an Example (source manual or
     tool_assisted, parent = seed, author), an AttackSubmission, a verification item
     (authored by the rewriter, so never offered to them) and the rewrite assignment
-    submitted through the engine. Idempotent: a retry returns the first submission.
+    submitted through the engine. Idempotent: a retry returns the first submission. A session whose
+    task lapsed is abandoned first (committed) and refused with 409 ``session_closed``.
     """
+    rewrite_session_close_if_lapsed(session=session)
+    return _submit(session=session, contractor=contractor)
+
+
+@transaction.atomic
+def _submit(*, session: RewriteSession, contractor: User) -> AttackSubmission:
     session = _lock_own(session=session, contractor=contractor)
     if session.status == SessionStatus.SUBMITTED:
         return AttackSubmission.objects.get(session=session)
@@ -278,9 +359,14 @@ def rewrite_session_submit(*, session: RewriteSession, contractor: User) -> Atta
     return submission
 
 
-@transaction.atomic
 def rewrite_session_abandon(*, session: RewriteSession, contractor: User) -> RewriteSession:
     """Give up on the seed: the session is abandoned and the task released. Idempotent."""
+    rewrite_session_close_if_lapsed(session=session)
+    return _abandon(session=session, contractor=contractor)
+
+
+@transaction.atomic
+def _abandon(*, session: RewriteSession, contractor: User) -> RewriteSession:
     session = _lock_own(session=session, contractor=contractor)
     if session.status == SessionStatus.ABANDONED:
         return session

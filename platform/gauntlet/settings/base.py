@@ -348,3 +348,8 @@ CELERY_BEAT_SCHEDULE["attacks-refresh-adversarial-matrix"] = {
     "schedule": timedelta(minutes=10),
     "options": {"queue": "gpu"},  # it runs the classifiers; the project routes only cover ml_worker.tasks.*
 }
+# Rewrite sessions whose lease expired or was released are marked abandoned (also done lazily on access).
+CELERY_BEAT_SCHEDULE["attacks-close-lapsed-rewrite-sessions"] = {
+    "task": "attacks.tasks.close_lapsed_rewrite_sessions",
+    "schedule": timedelta(minutes=5),
+}
