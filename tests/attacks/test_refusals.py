@@ -95,13 +95,6 @@ def test_manual_session_has_no_tools(seeded_rewrite_queue, scored_edits, rewrite
     assert submitted.json()["source"] == "manual"
 
 
-def test_tool_assisted_session_answers_saliency(seeded_rewrite_queue, scored_edits, rewriter):
-    client = client_for(rewriter)
-    session_id, _ = _open_session(client, seeded_rewrite_queue)
-    response = client.post(f"/api/v1/rewrite-sessions/{session_id}/saliency/")
-    assert response.status_code == 200, response.content
-
-
 @override_settings(GAUNTLET_NEAR_DUPLICATE_MAX_EDIT_SIMILARITY=0.9)
 def test_near_duplicate_of_an_adversarial_example_is_refused(
     seeded_rewrite_queue, scored_edits, rewriter, seed
