@@ -32,11 +32,8 @@ def tempfile_dir() -> str:
 
 
 def pairs_for(n: int, seed: int) -> list[tuple[str, str, int]]:
-    try:
-        from ml_worker.core.bare import synthetic_story_pairs  # type: ignore[import-not-found]
-    except ImportError:
-        from ml_worker.synthetic import synthetic_story_pairs
-    return list(synthetic_story_pairs(n, seed=seed))
+    from ml_worker.core.bare import synthetic_story_pairs
+    return [(p.prompt, p.completion, p.label) for p in synthetic_story_pairs(n, seed=seed)]
 
 
 def bench_version(path: Path) -> ClassifierVersion:

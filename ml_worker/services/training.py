@@ -138,10 +138,7 @@ def _enqueue_training(run_id: int, tasks: Any) -> None:
 def _examples_for(version: ClassifierVersion) -> list[TrainExample]:
     snapshot = version.data_snapshot
     if snapshot.get("synthetic"):
-        try:
-            from ml_worker.core.bare import synthetic_story_pairs  # type: ignore[import-not-found]
-        except ImportError:
-            from ml_worker.synthetic import synthetic_story_pairs
+        from ml_worker.core.bare import synthetic_story_pairs
 
         return [
             TrainExample(prompt, completion, int(label), "generator")

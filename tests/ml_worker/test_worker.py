@@ -20,7 +20,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 PAIR = {"prompt": "tom went to the park . it was a sunny day .", "completion": "anna hurt the dog ."}
 
 
-def test_live_score_and_saliency_through_a_real_worker(worker, contractor_client, tiny_version, settings) -> None:
+def test_live_score_and_saliency_through_a_real_worker(
+    worker, contractor_client, tiny_version, settings
+) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.GAUNTLET_LIVE_TIMEOUT = 30.0  # the first request loads the model in the worker
     score = contractor_client.post("/api/v1/score/", PAIR)
@@ -49,7 +51,9 @@ def test_a_training_run_whose_worker_is_killed_resumes_from_its_checkpoint(worke
     }  # fmt: skip
     with transaction.atomic():
         run = training_run_create(created_by=None, from_version=tiny_version, name="resumed", config=config)
-    checkpoint = Path(settings.GAUNTLET_MODEL_CACHE) / "runs" / f"run-{run.pk}" / "checkpoint" / "checkpoint.pt"
+    checkpoint = (
+        Path(settings.GAUNTLET_MODEL_CACHE) / "runs" / f"run-{run.pk}" / "checkpoint" / "checkpoint.pt"
+    )
 
     def started() -> bool:
         run.refresh_from_db()
