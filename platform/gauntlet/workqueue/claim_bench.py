@@ -2,20 +2,23 @@
 
 One run against PostgreSQL: create a scratch database on the configured server
 (or ``GAUNTLET_BENCH_DATABASE_URL``'s), migrate it, fill three 20,000-item
-queues (overlap 1), then let ``clients`` processes — one contractor each — drain
-one queue per mode, every task being claimed and then submitted:
+queues (overlap 1) and as many contractors, then let ``clients`` processes drain
+one queue per mode, each process claiming on behalf of its share of the
+contractors (a burst of "give me my next task" from 20,000 people, one each):
 
 - ``raw_sql``: the bare ``SELECT … FOR UPDATE SKIP LOCKED`` claim + counter
-  update + assignment insert, and a bare submit, in psycopg with no Django;
-- ``service``: ``assignment_claim`` + ``assignment_submit`` in-process;
-- ``api``: ``POST …/claim/`` + ``POST …/submit/`` over keep-alive HTTP to a
-  gunicorn (gthread) server on loopback serving the same database.
+  update + assignment insert, in psycopg with no Django;
+- ``service``: ``assignment_claim`` in-process (eligibility, open-lease check,
+  lazy expiry, pick, take, insert);
+- ``api``: ``POST /api/v1/queues/{id}/claim/`` over one keep-alive HTTP
+  connection per process (token auth per request) to gunicorn (gthread) on
+  loopback, serving the same database.
 
-``*_claims_per_s`` is tasks drained per second of wall time (each claim plus its
-submit). Afterwards the database is checked: ``double_claims`` counts items held
-by more assignments than they want plus (item, contractor) pairs judged twice;
-``overfilled_items`` counts items with more accepted judgments than wanted. The
-scratch database is dropped at the end.
+``*_claims_per_s`` is claims per second of wall time. Afterwards the database is
+checked: ``double_claims`` counts items held by more live or judged assignments
+than they want plus (item, contractor) pairs held twice; ``overfilled_items``
+counts items with more accepted judgments than wanted. The scratch database is
+dropped at the end.
 
 Top-level imports are the standard library only: the client processes are
 spawned and configure Django for the scratch database themselves.
@@ -82,7 +85,7 @@ def _django_for(database_url: str) -> None:
 # --- children -------------------------------------------------------------------------
 
 
-def _fill(database_url: str, items: int, clients: int, results: Any) -> None:
+def _fill(database_url: str, items: int, contractors: int, results: Any) -> None:
     """Contractors with tokens, and one open queue of ``items`` items per mode."""
     _django_for(database_url)
     from django.db import connection
@@ -91,11 +94,21 @@ def _fill(database_url: str, items: int, clients: int, results: Any) -> None:
     from gauntlet.accounts.models import ContractorProfile, Qualification, Role, User
     from gauntlet.workqueue.models import Queue, QueueState, WorkItem
 
-    contractors = []
-    for n in range(clients):
-        user = User.objects.create_user(email=f"bench{n}@example.com", password=None, role=Role.CONTRACTOR)
-        ContractorProfile.objects.create(user=user, qualification=Qualification.QUALIFIED)
-        contractors.append((user.pk, Token.objects.create(user=user).key))
+    unusable = "!"  # Django's marker for "no password": bench contractors log in by token only
+    users = User.objects.bulk_create(
+        (
+            User(email=f"bench{n}@example.com", role=Role.CONTRACTOR, password=unusable)
+            for n in range(contractors)
+        ),
+        batch_size=5000,
+    )
+    ContractorProfile.objects.bulk_create(
+        (ContractorProfile(user=user, qualification=Qualification.QUALIFIED) for user in users),
+        batch_size=5000,
+    )
+    tokens = Token.objects.bulk_create(
+        (Token(user=user, key=Token.generate_key()) for user in users), batch_size=5000
+    )
     queues = {}
     for mode in MODES:
         queue = Queue.objects.create(
@@ -108,7 +121,7 @@ def _fill(database_url: str, items: int, clients: int, results: Any) -> None:
         queues[mode] = queue.pk
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    results.put({"contractors": contractors, "queues": queues})
+    results.put({"contractors": [(t.user_id, t.key) for t in tokens], "queues": queues})
 
 
 _RAW_CLAIM = """
@@ -127,104 +140,71 @@ INSERT INTO workqueue_assignment (item_id, queue_id, contractor_id, status, clai
                                   active_seconds, review_note)
 VALUES (%(item)s, %(queue)s, %(me)s, 'leased', now(), now() + interval '600 seconds', 0, '') RETURNING id
 """
-_RAW_SUBMIT = """
-UPDATE workqueue_assignment SET status = 'submitted', result = %(result)s, submitted_at = now()
-WHERE id = %(assignment)s AND status = 'leased'
-"""
-_RAW_COUNT = """
-UPDATE workqueue_workitem SET judgments_received = judgments_received + 1, active_leases = active_leases - 1,
-  state = CASE WHEN judgments_received + 1 >= judgments_wanted THEN 'complete' ELSE state END,
-  completed_at = CASE WHEN judgments_received + 1 >= judgments_wanted THEN now() ELSE completed_at END
-WHERE id = %(item)s
-"""
 
 
 def _drain_raw(
-    database_url: str, queue_id: int, contractor_id: int, _token: str, start: Any, results: Any
+    database_url: str, queue_id: int, contractors: list[tuple[int, str]], start: Any, results: Any
 ) -> None:
     import psycopg
-    from psycopg.types.json import Jsonb
 
     conn = psycopg.connect(database_url)
     done = 0
     start.wait()
     began = time.perf_counter()
-    while True:
+    for contractor_id, _ in contractors:
         with conn.transaction(), conn.cursor() as cur:
             cur.execute(_RAW_CLAIM, {"queue": queue_id, "me": contractor_id})
             row = cur.fetchone()
             if row is None:
-                break
-            item = row[0]
-            cur.execute(_RAW_LEASE, {"item": item})
-            cur.execute(_RAW_INSERT, {"item": item, "queue": queue_id, "me": contractor_id})
-            assignment = cur.fetchone()[0]  # type: ignore[index]
-        with conn.transaction(), conn.cursor() as cur:
-            cur.execute(_RAW_SUBMIT, {"assignment": assignment, "result": Jsonb({"answer": "yes"})})
-            cur.execute(_RAW_COUNT, {"item": item})
+                continue
+            cur.execute(_RAW_LEASE, {"item": row[0]})
+            cur.execute(_RAW_INSERT, {"item": row[0], "queue": queue_id, "me": contractor_id})
         done += 1
     results.put({"claims": done, "began": began, "ended": time.perf_counter(), "latencies": []})
     conn.close()
 
 
 def _drain_service(
-    database_url: str, queue_id: int, contractor_id: int, _token: str, start: Any, results: Any
+    database_url: str, queue_id: int, contractors: list[tuple[int, str]], start: Any, results: Any
 ) -> None:
     _django_for(database_url)
     from gauntlet.accounts.models import User
     from gauntlet.workqueue.models import Queue
-    from gauntlet.workqueue.services import assignment_claim, assignment_submit
+    from gauntlet.workqueue.services import assignment_claim
 
     queue = Queue.objects.get(pk=queue_id)
-    contractor = User.objects.get(pk=contractor_id)
+    users = User.objects.in_bulk([contractor_id for contractor_id, _ in contractors])
     done = 0
     start.wait()
     began = time.perf_counter()
-    while (assignment := assignment_claim(queue=queue, contractor=contractor)) is not None:
-        assignment_submit(assignment=assignment, contractor=contractor, data={"answer": "yes"})
-        done += 1
+    for contractor_id, _ in contractors:
+        if assignment_claim(queue=queue, contractor=users[contractor_id]) is not None:
+            done += 1
     results.put({"claims": done, "began": began, "ended": time.perf_counter(), "latencies": []})
 
 
-def _drain_api(port: int, queue_id: int, token: str, start: Any, results: Any) -> None:
+def _drain_api(
+    port: int, queue_id: int, contractors: list[tuple[int, str]], start: Any, results: Any
+) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
-
-    def post(path: str, body: bytes = b"") -> tuple[int, Any]:
-        conn.request("POST", path, body=body, headers=headers)
-        response = conn.getresponse()
-        return response.status, json.loads(response.read() or b"null")
-
-    conn.request("GET", "/api/v1/me/", headers=headers)  # warm: connection, auth, URL resolver
-    conn.getresponse().read()
+    path = f"/api/v1/queues/{queue_id}/claim/"
+    conn.request("GET", "/api/v1/me/", headers={"Authorization": f"Token {contractors[0][1]}"})
+    conn.getresponse().read()  # warm: connection, auth, URL resolver
     claim_ms: list[float] = []
-    submit_ms: list[float] = []
     done = 0
     start.wait()
     began = time.perf_counter()
-    while True:
+    for _, token in contractors:
         t0 = time.perf_counter()
-        status, body = post(f"/api/v1/queues/{queue_id}/claim/")
+        conn.request("POST", path, headers={"Authorization": f"Token {token}", "Content-Length": "0"})
+        response = conn.getresponse()
+        body = json.loads(response.read())
         claim_ms.append((time.perf_counter() - t0) * 1000)
-        if status != 200:
-            raise RuntimeError(f"claim answered {status}: {body}")
-        if body["assignment"] is None:
-            break
-        t0 = time.perf_counter()
-        status, body = post(f"/api/v1/assignments/{body['assignment']['id']}/submit/", b'{"answer": "yes"}')
-        submit_ms.append((time.perf_counter() - t0) * 1000)
-        if status != 200:
-            raise RuntimeError(f"submit answered {status}: {body}")
-        done += 1
-    results.put(
-        {
-            "claims": done,
-            "began": began,
-            "ended": time.perf_counter(),
-            "latencies": claim_ms,
-            "submit": submit_ms,
-        }
-    )
+        if response.status != 200:
+            raise RuntimeError(f"claim answered {response.status}: {body}")
+        if body["assignment"] is not None:
+            done += 1
+    results.put({"claims": done, "began": began, "ended": time.perf_counter(), "latencies": claim_ms})
     conn.close()
 
 
@@ -261,8 +241,7 @@ def _run_clients(ctx: Any, target: Any, args_per_client: list[tuple[Any, ...]]) 
     claims = sum(o["claims"] for o in outcomes)
     wall = max(o["ended"] for o in outcomes) - min(o["began"] for o in outcomes)
     latencies = sorted(ms for o in outcomes for ms in o["latencies"])
-    submit = sorted(ms for o in outcomes for ms in o.get("submit", []))
-    return {"claims": claims, "wall_s": wall, "latencies": latencies, "submit": submit}
+    return {"claims": claims, "wall_s": wall, "latencies": latencies}
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -338,7 +317,7 @@ def _integrity(database_url: str) -> dict[str, int]:
             """
         )
         overfilled = int(cur.fetchone()[0])  # type: ignore[index]
-        cur.execute("SELECT count(*) FROM workqueue_workitem WHERE state = 'open'")
+        cur.execute("SELECT count(*) FROM workqueue_workitem WHERE active_leases + judgments_received = 0")
         left = int(cur.fetchone()[0])  # type: ignore[index]
     return {
         "double_claims": held_too_often + judged_twice,
@@ -372,16 +351,15 @@ def run_claim_bench(
                 check=True,
             )
             results = ctx.Queue()
-            filler = ctx.Process(target=_fill, args=(database_url, items, clients, results))
+            filler = ctx.Process(target=_fill, args=(database_url, items, items, results))
             filler.start()
             (setup,) = _collect(results, [filler])
             contractors, queues = setup["contractors"], setup["queues"]
 
-            raw = _run_clients(
-                ctx, _drain_raw, [(database_url, queues["raw_sql"], c, t) for c, t in contractors]
-            )
+            shares = [contractors[n::clients] for n in range(clients)]
+            raw = _run_clients(ctx, _drain_raw, [(database_url, queues["raw_sql"], s) for s in shares])
             service = _run_clients(
-                ctx, _drain_service, [(database_url, queues["service"], c, t) for c, t in contractors]
+                ctx, _drain_service, [(database_url, queues["service"], s) for s in shares]
             )
             port = _free_port()
             server_proc = subprocess.Popen(  # noqa: S603
@@ -393,7 +371,7 @@ def run_claim_bench(
                 cwd=repo, env=env,
             )  # fmt: skip
             _wait_for_port(port)
-            api = _run_clients(ctx, _drain_api, [(port, queues["api"], t) for _, t in contractors])
+            api = _run_clients(ctx, _drain_api, [(port, queues["api"], share) for share in shares])
     finally:
         if server_proc is not None:
             server_proc.terminate()
@@ -416,11 +394,10 @@ def run_claim_bench(
         "double_claims": checks["double_claims"],
         "overfilled_items": checks["overfilled_items"],
         "service_vs_raw": round(rate(service) / rate(raw), 3) if rate(raw) else None,
-        "api_submit_p50_ms": _percentile(api["submit"], 0.50),
-        "api_submit_p99_ms": _percentile(api["submit"], 0.99),
         "items_per_queue": items,
-        "tasks_drained": raw["claims"] + service["claims"] + api["claims"],
-        "items_left_open": checks["items_left"],
+        "contractors": items,
+        "claims": raw["claims"] + service["claims"] + api["claims"],
+        "items_never_claimed": checks["items_left"],
         "clients": clients,
         "gunicorn": f"gthread {gunicorn_workers} workers x {gunicorn_threads} threads",
         "cpu_count": os.cpu_count(),
