@@ -35,27 +35,37 @@ def _for_update(*, skip_locked: bool = False) -> str:
     return " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
 
 
-def _lock_profile(contractor: User) -> ContractorProfile | None:
-    """Lock the contractor's profile row (serialises one contractor's claims) and read their standing."""
+def _standing(
+    *, queue: Queue, contractor: User, now: datetime
+) -> tuple[ContractorProfile | None, list[int], bool]:
+    """One round trip: lock the contractor's profile row (serialising one contractor's
+    claims) and read their standing, their live leases in this queue (at most
+    ``max_open_assignments``), and whether any lease in this queue has run out."""
+    now_db = connection.ops.adapt_datetimefield_value(now)
+    of = " OF p" if connection.features.has_select_for_update_of else ""
+    sql = f"""
+        SELECT p."is_active", p."qualification",
+          (SELECT COUNT(*) FROM (
+              SELECT 1 FROM {ASSIGNMENTS_TABLE} a WHERE a."contractor_id" = p."user_id" AND a."queue_id" = %s
+                AND a."status" = %s AND a."lease_expires_at" > %s LIMIT %s) mine),
+          (SELECT MIN(a."id") FROM {ASSIGNMENTS_TABLE} a WHERE a."contractor_id" = p."user_id"
+                AND a."queue_id" = %s AND a."status" = %s AND a."lease_expires_at" > %s),
+          EXISTS (SELECT 1 FROM {ASSIGNMENTS_TABLE} a WHERE a."queue_id" = %s AND a."status" = %s
+                AND a."lease_expires_at" <= %s)
+        FROM {PROFILES_TABLE} p WHERE p."user_id" = %s{_for_update()}{of if _for_update() else ""}
+    """  # noqa: S608 - identifiers are the models' own table and column names
+    leased = AssignmentStatus.LEASED
+    params: list[Any] = [queue.pk, leased, now_db, queue.max_open_assignments, queue.pk, leased, now_db]
+    params += [queue.pk, leased, now_db, contractor.pk]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT "is_active", "qualification" FROM {PROFILES_TABLE} WHERE "user_id" = %s{_for_update()}',  # noqa: S608
-            [contractor.pk],
-        )
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
-        return None
-    return ContractorProfile(user_id=contractor.pk, is_active=bool(row[0]), qualification=row[1])
-
-
-def _open_assignment_ids(*, queue: Queue, contractor: User, now_db: Any) -> list[int]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT "id" FROM {ASSIGNMENTS_TABLE} WHERE "contractor_id" = %s AND "queue_id" = %s'  # noqa: S608
-            f' AND "status" = %s AND "lease_expires_at" > %s ORDER BY "id" LIMIT %s',
-            [contractor.pk, queue.pk, AssignmentStatus.LEASED, now_db, queue.max_open_assignments],
-        )
-        return [row[0] for row in cursor.fetchall()]
+        return None, [], False
+    is_active, qualification, open_count, oldest_open, any_expired = row
+    profile = ContractorProfile(user_id=contractor.pk, is_active=bool(is_active), qualification=qualification)
+    # Only the oldest id is needed; the count says whether the contractor is at the limit.
+    return profile, [oldest_open] * int(open_count), bool(any_expired)
 
 
 def _lease_best_item(*, queue: Queue, contractor: User, gold: bool, wait: bool) -> WorkItem | None:
@@ -163,16 +173,15 @@ def assignment_claim(*, queue: Queue, contractor: User) -> Assignment | None:
 
 @transaction.atomic
 def _claim_once(*, queue: Queue, contractor: User) -> Assignment | None:
-    refusal = claim_refusal(queue=queue, contractor=contractor, profile=_lock_profile(contractor))
+    now = timezone.now()
+    profile, open_ids, any_expired = _standing(queue=queue, contractor=contractor, now=now)
+    refusal = claim_refusal(queue=queue, contractor=contractor, profile=profile)
     if refusal is not None:
         raise ClaimRefused(*refusal)
-    now = timezone.now()
-    open_ids = _open_assignment_ids(
-        queue=queue, contractor=contractor, now_db=connection.ops.adapt_datetimefield_value(now)
-    )
     if len(open_ids) >= queue.max_open_assignments:
         return Assignment.objects.select_related("item", "queue").get(pk=open_ids[0])
-    expire_due(queue=queue, now=now, limit=1000)
+    if any_expired:
+        expire_due(queue=queue, now=now, limit=1000)
     gold_first = _serve_gold_first(queue)
     pools = (gold_first, not gold_first) if queue.gold_rate > 0 else (False,)
     # Skipping locked rows first keeps claimers off each other's toes. Only when every
