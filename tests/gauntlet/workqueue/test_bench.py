@@ -31,4 +31,6 @@ def test_bench_claim_quick_prints_the_figures_and_no_double_claims() -> None:
     assert figures["overfilled_items"] == 0
     assert figures["items_never_claimed"] == 0  # every item was claimed once in each mode
     assert figures["claims"] == 3 * figures["items_per_queue"]
-    assert min(figures["raw_sql_claims_per_s"], figures["service_claims_per_s"], figures["api_claims_per_s"]) > 0
+    assert (
+        min(figures["raw_sql_claims_per_s"], figures["service_claims_per_s"], figures["api_claims_per_s"]) > 0
+    )

@@ -43,10 +43,10 @@ def gold_judgments_wanted() -> int:
 def queue_create(*, created_by: User | None, name: str, kind: str, **fields: Any) -> Queue:
     """Create a queue (state draft unless given). Raises Django ``ValidationError``
     (→ 400 with field errors) for unknown fields or invalid values."""
-    unknown = sorted(set(fields) - QUEUE_FIELDS)
-    if unknown:
-        raise DjangoValidationError({field: ["Not a queue field."] for field in unknown})
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = {
+        field: ["Not a queue field."] for field in sorted(set(fields) - QUEUE_FIELDS)
+    }
+    fields = {name: value for name, value in fields.items() if name in QUEUE_FIELDS}
     known_kinds = set(QueueKind.values) | set(registry.registered_kinds())
     if kind not in known_kinds:
         errors["kind"] = [f"Unknown kind {kind!r}; choose from {', '.join(sorted(known_kinds))}."]
