@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from ml_worker.core.classifier import InjuryClassifier
+from ml_worker.core.similarity import SentenceEncoder
 from ml_worker.core.training import TrainConfig, TrainResult, train
 from tests.ml_worker.core import toy
 
@@ -63,6 +64,12 @@ def trained_toy(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) 
 def minilm_clf() -> InjuryClassifier:
     """The real bundled MiniLM with a fresh (seeded) head: only for behaviour that needs a real model."""
     return InjuryClassifier.from_backbone(device="cpu", seed=0)
+
+
+@pytest.fixture(scope="session")
+def sentence_encoder() -> SentenceEncoder:
+    """The bundled MiniLM as a sentence encoder, loaded once for the session."""
+    return SentenceEncoder(device="cpu")
 
 
 def _free_port() -> int:

@@ -43,9 +43,9 @@ SOURCES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def lexical() -> LexicalParaphraser:
-    return LexicalParaphraser(SentenceEncoder(device="cpu"), min_similarity=0.85)
+@pytest.fixture
+def lexical(sentence_encoder: SentenceEncoder) -> LexicalParaphraser:
+    return LexicalParaphraser(sentence_encoder, min_similarity=0.85)
 
 
 def test_lexical_paraphrases_are_distinct_similar_and_changed(lexical: LexicalParaphraser) -> None:

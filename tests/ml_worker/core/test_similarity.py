@@ -11,9 +11,9 @@ from ml_worker.core.similarity import (
 )
 
 
-@pytest.fixture(scope="module")
-def encoder() -> SentenceEncoder:
-    return SentenceEncoder(device="cpu")
+@pytest.fixture
+def encoder(sentence_encoder: SentenceEncoder) -> SentenceEncoder:
+    return sentence_encoder
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ from ml_worker.core.training.sift import sift_loss
 from tests.ml_worker.core import toy
 from tests.ml_worker.core.conftest import TOY_TRAIN_CONFIG
 
-SMALL = dataclasses.replace(TOY_TRAIN_CONFIG, epochs=3, checkpoint_every=4)
+SMALL = dataclasses.replace(TOY_TRAIN_CONFIG, epochs=2, checkpoint_every=4)
 TRAIN_SET = toy.toy_examples(160, seed=11)
 VAL_SET = toy.toy_examples(40, seed=12)
 
@@ -66,7 +66,7 @@ def test_a_stopped_run_resumes_mid_epoch_and_matches_an_uninterrupted_one(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:
     reference = _run(tmp_path / "reference", tiny_model_dir)
-    assert reference.global_step == 30  # 10 steps per epoch x 3
+    assert reference.global_step == 20  # 10 steps per epoch x 2
 
     steps = []
     stopped = _run(tmp_path / "run", tiny_model_dir, should_stop=lambda: steps.append(1) or len(steps) >= 13)
@@ -76,8 +76,8 @@ def test_a_stopped_run_resumes_mid_epoch_and_matches_an_uninterrupted_one(
     epochs_seen: list[EpochMetrics] = []
     resumed = _run(tmp_path / "run", tiny_model_dir, on_epoch=epochs_seen.append)
     assert resumed.resumed_from_step == 13
-    assert resumed.global_step == 30 and not resumed.stopped
-    assert [m.epoch for m in epochs_seen] == [2, 3]
+    assert resumed.global_step == 20 and not resumed.stopped
+    assert [m.epoch for m in epochs_seen] == [2]
     # Same data order, optimizer state and RNG streams: the resumed run ends where the reference did.
     for ours, theirs in zip(resumed.history, reference.history, strict=True):
         assert ours.val_loss == pytest.approx(theirs.val_loss, abs=1e-6)
@@ -89,7 +89,7 @@ def test_a_stopped_run_resumes_mid_epoch_and_matches_an_uninterrupted_one(
 
     # A finished run called again trains nothing and returns the stored history.
     again = _run(tmp_path / "run", tiny_model_dir)
-    assert again.resumed_from_step == 30 and again.global_step == 30 and len(again.history) == 3
+    assert again.resumed_from_step == 20 and again.global_step == 20 and len(again.history) == 2
 
 
 def test_a_killed_run_resumes_from_the_last_periodic_checkpoint(tmp_path: Path, tiny_model_dir: Path) -> None:
@@ -106,7 +106,7 @@ def test_a_killed_run_resumes_from_the_last_periodic_checkpoint(tmp_path: Path, 
     assert [p.name for p in (tmp_path / "ckpt").iterdir()] == [CHECKPOINT_NAME]  # no torn temp files
     resumed = _run(tmp_path, tiny_model_dir)
     assert resumed.resumed_from_step == 12  # checkpoint_every=4: the last one before step 15
-    assert resumed.global_step == 30
+    assert resumed.global_step == 20
 
 
 def test_resuming_with_other_data_is_refused(tmp_path: Path, tiny_model_dir: Path) -> None:
