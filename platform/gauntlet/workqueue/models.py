@@ -213,6 +213,13 @@ class Assignment(models.Model):
             models.Index(fields=["contractor", "status"], name="assignment_contractor_status"),
             models.Index(fields=["status", "lease_expires_at"], name="assignment_lease_expiry"),
             models.Index(fields=["queue", "status"], name="assignment_queue_status"),
+            # Every claim asks "has any lease in this queue run out?": with thousands of
+            # live leases this keeps the answer one index probe.
+            models.Index(
+                fields=["queue", "lease_expires_at"],
+                name="assignment_live_lease_expiry",
+                condition=Q(status="leased"),
+            ),
         ]
         constraints: ClassVar[list[models.BaseConstraint]] = [
             # A contractor judges an item at most once, and holds at most one live lease on it.
