@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class MlWorkerConfig(AppConfig):
     name = "ml_worker"
     verbose_name = "Classifiers"
+
+    def ready(self) -> None:
+        from celery.signals import worker_process_init
+
+        from ml_worker import runtime
+
+        worker_process_init.connect(runtime.reset_after_fork, weak=False, dispatch_uid="ml_worker.reset_after_fork")

@@ -113,3 +113,19 @@ def masked_lm() -> Any:
 
         _masked_lm = MaskedLM.load(settings.GAUNTLET_MASKED_LM)
     return _masked_lm
+
+
+def reset_after_fork(**_: Any) -> None:
+    """Give a freshly forked worker child its own intra-op thread pool and no inherited model.
+
+    Connected to Celery's ``worker_process_init``. A prefork child inherits the
+    parent's OpenMP state; using it as is made every forward pass several times
+    slower (and can deadlock libgomp when the parent ever computed). Setting the
+    thread count again rebuilds the pool inside the child.
+    """
+    global _loaded, _active_cache
+    import torch
+
+    _loaded = None
+    _active_cache = (0.0, None)
+    torch.set_num_threads(settings.GAUNTLET_TORCH_THREADS)

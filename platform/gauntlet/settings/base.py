@@ -9,6 +9,7 @@ Redis before importing this module.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import dj_database_url
@@ -303,6 +304,8 @@ GAUNTLET_ACTIVE_VERSION_TTL = float(env.env_str("GAUNTLET_ACTIVE_VERSION_TTL", "
 GAUNTLET_LIVE_BATCH_MAX = env.env_int("GAUNTLET_LIVE_BATCH_MAX", 16)
 # Token limit per (prompt, completion) pair; the prompt is truncated, the completion never is.
 GAUNTLET_CLASSIFIER_MAX_LENGTH = env.env_int("GAUNTLET_CLASSIFIER_MAX_LENGTH", 256)
+# Intra-op threads per model process (prefork children re-set it after fork); default: all cores.
+GAUNTLET_TORCH_THREADS = env.env_int("GAUNTLET_TORCH_THREADS", os.cpu_count() or 1)
 
 # --- work queue (gauntlet.workqueue) ---------------------------------------------
 # Most active seconds one heartbeat can add: a tab left open without heartbeats bills
