@@ -8,9 +8,11 @@ Writes that happen rarely (expiring run-out leases) go through the ORM.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import psycopg
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
@@ -22,10 +24,28 @@ from gauntlet.workqueue.services.leases import ASSIGNMENTS_TABLE, expire_due
 
 ITEMS_TABLE = WorkItem._meta.db_table
 PROFILES_TABLE = ContractorProfile._meta.db_table
-_ITEM_COLUMNS = ", ".join(f'"{field.column}"' for field in WorkItem._meta.concrete_fields)
+_ITEM_FIELDS = WorkItem._meta.concrete_fields
+_ITEM_COLUMNS = ", ".join(f'"{field.column}"' for field in _ITEM_FIELDS)
 
 # Draws whether a claim serves gold; not for security, only for mixing.
 _gold_draw = random.Random()  # noqa: S311
+
+
+def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run one hot-path statement in the current transaction; its rows.
+
+    On PostgreSQL it runs as a psycopg prepared statement: parsed and planned once
+    per connection (Django's client-side binding would re-plan it on every claim,
+    which costs more than running it). Elsewhere through Django's cursor.
+    """
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql, params, prepare=True)
+            return cursor.fetchall() if cursor.description else []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
 
 
 def _for_update(*, skip_locked: bool = False) -> str:
@@ -57,12 +77,10 @@ def _standing(
     leased = AssignmentStatus.LEASED
     params: list[Any] = [queue.pk, leased, now_db, queue.max_open_assignments, queue.pk, leased, now_db]
     params += [queue.pk, leased, now_db, contractor.pk]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
+    rows = _fetch(sql, params)
+    if not rows:
         return None, [], False
-    is_active, qualification, open_count, oldest_open, any_expired = row
+    is_active, qualification, open_count, oldest_open, any_expired = rows[0]
     profile = ContractorProfile(user_id=contractor.pk, is_active=bool(is_active), qualification=qualification)
     # Only the oldest id is needed; the count says whether the contractor is at the limit.
     return profile, [oldest_open] * int(open_count), bool(any_expired)
@@ -92,13 +110,16 @@ def _lease_best_item(*, queue: Queue, contractor: User, gold: bool, wait: bool) 
         ORDER BY i."priority" DESC, i."judgments_received" DESC, i."id"
         LIMIT 1{_for_update(skip_locked=not wait)}
     """  # noqa: S608 - identifiers are the models' own table and column names
-    with connection.cursor() as cursor:
-        cursor.execute(pick, [queue.pk, gold, ItemState.OPEN, contractor.pk, contractor.pk, *HELD_STATUSES])
-        row = cursor.fetchone()
-    if row is None:
+    picked = _fetch(pick, [queue.pk, gold, ItemState.OPEN, contractor.pk, contractor.pk, *HELD_STATUSES])
+    if not picked:
         return None
     take = f'UPDATE {ITEMS_TABLE} SET "active_leases" = "active_leases" + 1 WHERE "id" = %s RETURNING {_ITEM_COLUMNS}'  # noqa: S608
-    return next(iter(WorkItem.objects.raw(take, [row[0]])))
+    (row,) = _fetch(take, [picked[0][0]])
+    values = [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(_ITEM_FIELDS, row, strict=True)
+    ]
+    return WorkItem.from_db(connection.alias, [field.attname for field in _ITEM_FIELDS], values)
 
 
 def _insert_assignment(*, queue: Queue, contractor: User, item: WorkItem, now: datetime) -> Assignment:
@@ -111,24 +132,22 @@ def _insert_assignment(*, queue: Queue, contractor: User, item: WorkItem, now: d
         lease_expires_at=now + timedelta(seconds=queue.lease_seconds),
     )
     adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        # Every NOT NULL column without a database default is listed here.
-        cursor.execute(
-            f'INSERT INTO {ASSIGNMENTS_TABLE} ("item_id", "queue_id", "contractor_id", "status", "claimed_at",'  # noqa: S608
-            ' "lease_expires_at", "active_seconds", "review_note") VALUES (%s, %s, %s, %s, %s, %s, %s, %s)'
-            ' RETURNING "id"',
-            [
-                item.pk,
-                queue.pk,
-                contractor.pk,
-                assignment.status,
-                adapt(assignment.claimed_at),
-                adapt(assignment.lease_expires_at),
-                assignment.active_seconds,
-                assignment.review_note,
-            ],
-        )
-        assignment.pk = cursor.fetchone()[0]
+    # Every NOT NULL column without a database default is listed here.
+    ((assignment.pk,),) = _fetch(
+        f'INSERT INTO {ASSIGNMENTS_TABLE} ("item_id", "queue_id", "contractor_id", "status", "claimed_at",'  # noqa: S608
+        ' "lease_expires_at", "active_seconds", "review_note") VALUES (%s, %s, %s, %s, %s, %s, %s, %s)'
+        ' RETURNING "id"',
+        [
+            item.pk,
+            queue.pk,
+            contractor.pk,
+            assignment.status,
+            adapt(assignment.claimed_at),
+            adapt(assignment.lease_expires_at),
+            assignment.active_seconds,
+            assignment.review_note,
+        ],
+    )
     assignment._state.adding = False
     return assignment
 
@@ -139,8 +158,8 @@ def _serve_gold_first(queue: Queue) -> bool:
     return rate > 0 and _gold_draw.random() < rate
 
 
-def _is_deadlock(exc: OperationalError) -> bool:
-    return getattr(exc.__cause__, "sqlstate", None) == "40P01"
+def _is_deadlock(exc: Exception) -> bool:
+    return "40P01" in (getattr(exc, "sqlstate", None), getattr(exc.__cause__, "sqlstate", None))
 
 
 def assignment_claim(*, queue: Queue, contractor: User) -> Assignment | None:
@@ -165,7 +184,7 @@ def assignment_claim(*, queue: Queue, contractor: User) -> Assignment | None:
     for attempt in range(3):
         try:
             return _claim_once(queue=queue, contractor=contractor)
-        except OperationalError as exc:
+        except (OperationalError, psycopg.errors.DeadlockDetected) as exc:
             if not _is_deadlock(exc) or attempt == 2:
                 raise
     raise AssertionError("unreachable")
