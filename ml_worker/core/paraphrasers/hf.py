@@ -72,7 +72,10 @@ class HFParaphraser:
         with torch.random.fork_rng(devices=devices), torch.inference_mode():
             torch.manual_seed(seed)
             generated = self.model.generate(
-                **inputs,
+                # Generation takes ids and mask only; BERT-style tokenizers also emit
+                # token_type_ids, which seq2seq/causal models reject.
+                input_ids=inputs["input_ids"],
+                attention_mask=inputs["attention_mask"],
                 do_sample=True,
                 temperature=self.temperature,
                 top_p=self.top_p,

@@ -71,12 +71,13 @@ def test_lexical_neighbours_skip_inflections_of_the_same_word(lexical: LexicalPa
     assert all(word.endswith("ed") for word in neighbours)
 
 
-def _word_level_tokenizer(directory: Path) -> PreTrainedTokenizerFast:
+def _word_level_tokenizer(directory: Path, *, token_types: bool = False) -> PreTrainedTokenizerFast:
     words = ["[UNK]", "[PAD]", "[EOS]", *toy.VOCAB[7:]]
     backend = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="[UNK]"))
     backend.pre_tokenizer = pre_tokenizers.Whitespace()
+    names = ["input_ids", "token_type_ids", "attention_mask"] if token_types else ["input_ids", "attention_mask"]
     tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=backend, unk_token="[UNK]", pad_token="[PAD]", eos_token="[EOS]"
+        tokenizer_object=backend, unk_token="[UNK]", pad_token="[PAD]", eos_token="[EOS]", model_input_names=names
     )
     tokenizer.save_pretrained(directory)
     return tokenizer
@@ -91,8 +92,8 @@ def _tiny_gpt2(directory: Path) -> Path:
     return directory
 
 
-def _tiny_t5(directory: Path) -> Path:
-    tokenizer = _word_level_tokenizer(directory)
+def _tiny_t5(directory: Path, *, token_types: bool = False) -> Path:
+    tokenizer = _word_level_tokenizer(directory, token_types=token_types)
     torch.manual_seed(0)
     config = T5Config(vocab_size=len(tokenizer), d_model=32, d_kv=8, d_ff=37, num_layers=2, num_heads=2,
                       pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
@@ -101,12 +102,21 @@ def _tiny_t5(directory: Path) -> Path:
     return directory
 
 
-@pytest.mark.parametrize("builder", [_tiny_gpt2, _tiny_t5], ids=["causal", "seq2seq"])
+def _tiny_t5_bert_style_tokenizer(directory: Path) -> Path:
+    """A seq2seq model whose tokenizer also emits token_type_ids (as BERT-style ones do)."""
+    return _tiny_t5(directory, token_types=True)
+
+
+@pytest.mark.parametrize(
+    "builder",
+    [_tiny_gpt2, _tiny_t5, _tiny_t5_bert_style_tokenizer],
+    ids=["causal", "seq2seq", "seq2seq-token-types"],
+)
 def test_hf_paraphraser_samples_reproducibly_from_a_local_model_directory(builder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     directory = builder(tmp_path)
     paraphraser = build_paraphraser("hf", model_path=str(directory), device="cpu", max_new_tokens=6)
     assert isinstance(paraphraser, HFParaphraser)
-    assert paraphraser.seq2seq == (builder is _tiny_t5)
+    assert paraphraser.seq2seq == (builder is not _tiny_gpt2)
     completion = "anna hurt the dog ."
     before = torch.get_rng_state()
     rewrites = paraphraser.paraphrase(STORY, completion, k=3, seed=7)
