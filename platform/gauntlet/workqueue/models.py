@@ -220,6 +220,14 @@ class Assignment(models.Model):
                 name="assignment_live_lease_expiry",
                 condition=Q(status="leased"),
             ),
+            # "Which live leases does this contractor hold in this queue?" (every claim asks):
+            # without it PostgreSQL walks the queue's live leases and filters by contractor,
+            # so each claim cost grew with the number of people working.
+            models.Index(
+                fields=["contractor", "queue"],
+                name="assignment_live_lease_holder",
+                condition=Q(status="leased"),
+            ),
         ]
         constraints: ClassVar[list[models.BaseConstraint]] = [
             # A contractor judges an item at most once, and holds at most one live lease on it.

@@ -17,6 +17,7 @@ from django.db.models import Count, F
 from gauntlet.accounts.models import User
 from gauntlet.workqueue.models import Assignment, AssignmentStatus, ItemState, Queue, WorkItem
 from gauntlet.workqueue.services import assignment_claim, assignment_submit, leases_expire
+from gauntlet.workqueue.services.claiming import CLAIM_LOCK_NAMESPACE
 from tests.gauntlet.workqueue.conftest import make_contractors, make_items, make_queue
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -177,3 +178,34 @@ def test_expired_leases_are_reclaimed_while_others_claim_and_a_sweeper_runs() ->
     }
     statuses = Counter(Assignment.objects.filter(queue=queue).values_list("status", flat=True))
     assert statuses == {AssignmentStatus.EXPIRED: 20, AssignmentStatus.SUBMITTED: 60}
+
+
+def test_a_double_click_leases_one_item_even_when_both_claims_queue_behind_a_lock() -> None:
+    """Two claims by one contractor that both have to wait (here: behind a third connection
+    holding the contractor's claim lock) must still end with one live lease, not two."""
+    import psycopg
+
+    queue = make_queue(overlap=1, max_open_assignments=1)
+    make_items(queue, 5)
+    (contractor,) = make_contractors(1)
+    database = connection.settings_dict
+    blocker = psycopg.connect(
+        host=database["HOST"], port=database["PORT"] or 5432, user=database["USER"], dbname=database["NAME"]
+    )
+    with blocker.transaction():
+        blocker.execute(
+            "SELECT 1 FROM accounts_contractorprofile WHERE user_id = %s FOR UPDATE", [contractor.pk]
+        )
+        blocker.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_NAMESPACE, contractor.pk])
+        threads = [
+            threading.Thread(target=lambda: (assignment_claim(queue=queue, contractor=contractor), connection.close()))
+            for _ in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)  # both claims are now waiting for the lock the blocker holds
+    blocker.close()
+    for thread in threads:
+        thread.join(timeout=30)
+    live = Assignment.objects.filter(queue=queue, contractor=contractor, status=AssignmentStatus.LEASED)
+    assert live.count() == 1

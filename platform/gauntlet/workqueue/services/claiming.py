@@ -22,6 +22,8 @@ from gauntlet.workqueue.models import Assignment, AssignmentStatus, ItemState, Q
 from gauntlet.workqueue.selectors import HELD_STATUSES, claim_refusal
 from gauntlet.workqueue.services.leases import ASSIGNMENTS_TABLE, expire_due
 
+# pg_advisory_xact_lock(namespace, contractor id) serialises one contractor's claims.
+CLAIM_LOCK_NAMESPACE = 0x6761_7401
 ITEMS_TABLE = WorkItem._meta.db_table
 PROFILES_TABLE = ContractorProfile._meta.db_table
 _ITEM_FIELDS = WorkItem._meta.concrete_fields
@@ -58,11 +60,13 @@ def _for_update(*, skip_locked: bool = False) -> str:
 def _standing(
     *, queue: Queue, contractor: User, now: datetime
 ) -> tuple[ContractorProfile | None, list[int], bool]:
-    """One round trip: lock the contractor's profile row (serialising one contractor's
-    claims) and read their standing, their live leases in this queue (at most
-    ``max_open_assignments``), and whether any lease in this queue has run out."""
+    """One round trip: the contractor's standing, their live leases in this queue (at
+    most ``max_open_assignments``), and whether any lease in this queue has run out.
+
+    Runs after :func:`_serialise_contractor`, as its own statement, so that under READ
+    COMMITTED its snapshot already holds whatever a concurrent claim by the same
+    contractor committed while this one waited."""
     now_db = connection.ops.adapt_datetimefield_value(now)
-    of = " OF p" if connection.features.has_select_for_update_of else ""
     sql = f"""
         SELECT p."is_active", p."qualification",
           (SELECT COUNT(*) FROM (
@@ -72,7 +76,7 @@ def _standing(
                 AND a."queue_id" = %s AND a."status" = %s AND a."lease_expires_at" > %s),
           EXISTS (SELECT 1 FROM {ASSIGNMENTS_TABLE} a WHERE a."queue_id" = %s AND a."status" = %s
                 AND a."lease_expires_at" <= %s)
-        FROM {PROFILES_TABLE} p WHERE p."user_id" = %s{_for_update()}{of if _for_update() else ""}
+        FROM {PROFILES_TABLE} p WHERE p."user_id" = %s
     """  # noqa: S608 - identifiers are the models' own table and column names
     leased = AssignmentStatus.LEASED
     params: list[Any] = [queue.pk, leased, now_db, queue.max_open_assignments, queue.pk, leased, now_db]
@@ -84,6 +88,81 @@ def _standing(
     profile = ContractorProfile(user_id=contractor.pk, is_active=bool(is_active), qualification=qualification)
     # Only the oldest id is needed; the count says whether the contractor is at the limit.
     return profile, [oldest_open] * int(open_count), bool(any_expired)
+
+
+def _serialise_contractor(*, contractor: User) -> None:
+    """Make one contractor's claims take turns (a double click must not lease two items).
+
+    A transaction-scoped advisory lock, taken in a statement of its own: a claim that
+    waited here reads the contractor's leases afterwards, in a fresh snapshot. (Locking
+    the profile row inside the reading statement would not do: that statement keeps the
+    snapshot it started with, from before the other claim committed.) On SQLite the
+    settings' BEGIN IMMEDIATE transaction already serialises every claim.
+    """
+    if connection.vendor == "postgresql":
+        _fetch("SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_NAMESPACE, contractor.pk])
+
+
+def _candidate_sql(*, lock: str) -> str:
+    """The best open item with a free slot for the contractor (parameters: queue, gold,
+    open state, contractor twice, the held statuses), with the given locking clause."""
+    return f"""
+        SELECT i."id" FROM {ITEMS_TABLE} i
+        WHERE i."queue_id" = %s AND i."is_gold" = %s AND i."state" = %s
+          AND i."judgments_received" < (i."judgments_wanted" - i."active_leases")
+          AND (i."author_id" IS NULL OR i."author_id" <> %s)
+          AND NOT EXISTS (
+              SELECT 1 FROM {ASSIGNMENTS_TABLE} a
+              WHERE a."item_id" = i."id" AND a."contractor_id" = %s AND a."status" IN (%s, %s, %s, %s)
+          )
+        ORDER BY i."priority" DESC, i."judgments_received" DESC, i."id"
+        LIMIT 1{lock}
+    """  # noqa: S608 - identifiers are the models' own table and column names
+
+
+def _item_from_row(row: Sequence[Any]) -> WorkItem:
+    values = [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(_ITEM_FIELDS, row, strict=True)
+    ]
+    return WorkItem.from_db(connection.alias, [field.attname for field in _ITEM_FIELDS], values)
+
+
+def _lease_in_one_statement(
+    *, queue: Queue, contractor: User, gold: bool, now: datetime
+) -> Assignment | None:
+    """PostgreSQL, skip-locked: pick, take a slot and insert the assignment in ONE statement.
+
+    Three round trips become one; this is the claim's hot path. Waiting claims (the
+    ``wait`` pass) use the two-step :func:`_lease_best_item` instead, see there.
+    """
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = f"""
+        WITH picked AS ({_candidate_sql(lock=" FOR UPDATE SKIP LOCKED")}),
+        taken AS (
+            UPDATE {ITEMS_TABLE} SET "active_leases" = "active_leases" + 1 FROM picked
+            WHERE {ITEMS_TABLE}."id" = picked."id" RETURNING {", ".join(f'{ITEMS_TABLE}."{f.column}"' for f in _ITEM_FIELDS)}
+        ),
+        made AS (
+            INSERT INTO {ASSIGNMENTS_TABLE} ("item_id", "queue_id", "contractor_id", "status", "claimed_at",
+                "lease_expires_at", "active_seconds", "review_note")
+            SELECT taken."id", %s, %s, %s, %s, %s, 0, '' FROM taken RETURNING "id"
+        )
+        SELECT made."id", taken.* FROM taken, made
+    """  # noqa: S608 - identifiers are the models' own table and column names
+    expires = now + timedelta(seconds=queue.lease_seconds)
+    params = [queue.pk, gold, ItemState.OPEN, contractor.pk, contractor.pk, *HELD_STATUSES]
+    params += [queue.pk, contractor.pk, AssignmentStatus.LEASED, adapt(now), adapt(expires)]
+    rows = _fetch(sql, params)
+    if not rows:
+        return None
+    assignment_id, *item_row = rows[0]
+    assignment = Assignment(
+        pk=assignment_id, item=_item_from_row(item_row), queue=queue, contractor=contractor,
+        status=AssignmentStatus.LEASED, claimed_at=now, lease_expires_at=expires,
+    )  # fmt: skip
+    assignment._state.adding = False
+    return assignment
 
 
 def _lease_best_item(*, queue: Queue, contractor: User, gold: bool, wait: bool) -> WorkItem | None:
@@ -98,28 +177,13 @@ def _lease_best_item(*, queue: Queue, contractor: User, gold: bool, wait: bool) 
     so it never queues behind other waiters for that row (a single
     ``UPDATE … WHERE id = (SELECT … FOR UPDATE)`` can deadlock with them).
     """
-    pick = f"""
-        SELECT i."id" FROM {ITEMS_TABLE} i
-        WHERE i."queue_id" = %s AND i."is_gold" = %s AND i."state" = %s
-          AND i."judgments_received" < (i."judgments_wanted" - i."active_leases")
-          AND (i."author_id" IS NULL OR i."author_id" <> %s)
-          AND NOT EXISTS (
-              SELECT 1 FROM {ASSIGNMENTS_TABLE} a
-              WHERE a."item_id" = i."id" AND a."contractor_id" = %s AND a."status" IN (%s, %s, %s, %s)
-          )
-        ORDER BY i."priority" DESC, i."judgments_received" DESC, i."id"
-        LIMIT 1{_for_update(skip_locked=not wait)}
-    """  # noqa: S608 - identifiers are the models' own table and column names
+    pick = _candidate_sql(lock=_for_update(skip_locked=not wait))
     picked = _fetch(pick, [queue.pk, gold, ItemState.OPEN, contractor.pk, contractor.pk, *HELD_STATUSES])
     if not picked:
         return None
     take = f'UPDATE {ITEMS_TABLE} SET "active_leases" = "active_leases" + 1 WHERE "id" = %s RETURNING {_ITEM_COLUMNS}'  # noqa: S608
     (row,) = _fetch(take, [picked[0][0]])
-    values = [
-        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
-        for field, value in zip(_ITEM_FIELDS, row, strict=True)
-    ]
-    return WorkItem.from_db(connection.alias, [field.attname for field in _ITEM_FIELDS], values)
+    return _item_from_row(row)
 
 
 def _insert_assignment(*, queue: Queue, contractor: User, item: WorkItem, now: datetime) -> Assignment:
@@ -174,8 +238,9 @@ def assignment_claim(*, queue: Queue, contractor: User) -> Assignment | None:
     and insert the assignment. Returns None when nothing is left for this
     contractor. Raises :class:`ClaimRefused` (403) when they may not claim.
 
-    The contractor's profile row is locked first: two simultaneous claims by the
-    same contractor (a double click) serialise instead of leasing two items.
+    One contractor's claims are serialised first (an advisory lock): two
+    simultaneous claims by the same contractor (a double click) take turns instead
+    of leasing two items.
     On SQLite there is no row locking; the settings' BEGIN IMMEDIATE transaction
     serialises claims instead. A claim that waits for a row lock can, rarely, meet
     a lease expiry in a deadlock; PostgreSQL then aborts one side, and the claim is
@@ -193,6 +258,7 @@ def assignment_claim(*, queue: Queue, contractor: User) -> Assignment | None:
 @transaction.atomic
 def _claim_once(*, queue: Queue, contractor: User) -> Assignment | None:
     now = timezone.now()
+    _serialise_contractor(contractor=contractor)
     profile, open_ids, any_expired = _standing(queue=queue, contractor=contractor, now=now)
     refusal = claim_refusal(queue=queue, contractor=contractor, profile=profile)
     if refusal is not None:
@@ -208,6 +274,11 @@ def _claim_once(*, queue: Queue, contractor: User) -> Assignment | None:
     # submit holds the last rows) wait for the locks, so "nothing for you" means nothing.
     for wait in (False, True):
         for gold in pools:
+            if not wait and connection.vendor == "postgresql":
+                leased = _lease_in_one_statement(queue=queue, contractor=contractor, gold=gold, now=now)
+                if leased is not None:
+                    return leased
+                continue
             item = _lease_best_item(queue=queue, contractor=contractor, gold=gold, wait=wait)
             if item is not None:
                 return _insert_assignment(queue=queue, contractor=contractor, item=item, now=now)
