@@ -39,9 +39,10 @@ demo: install
 	$(PY) manage.py demo_setup
 	$(PY) manage.py runserver $(DEMO_ADDR)
 
-# make bench NAME=claim  (python manage.py bench lists them)
-bench: install
-	$(PY) manage.py bench $(NAME) --json
+# make bench NAME=claim  (python manage.py bench lists them). Benchmarks need the real
+# services, so they run with the test settings: PostgreSQL and Redis on loopback.
+bench: install check-services
+	DJANGO_SETTINGS_MODULE=gauntlet.settings.test $(PY) manage.py bench $(NAME) --json
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache

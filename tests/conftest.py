@@ -113,3 +113,11 @@ def celery_worker_process(transactional_db: None) -> Iterator[object]:
         assert result.get(timeout=60) == "pong", "the test worker did not answer"
         yield proc
     app.conf.task_always_eager = True
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Every test starts with an empty (per-process) cache: no throttle or rate-limit carry-over."""
+    from django.core.cache import cache
+
+    cache.clear()

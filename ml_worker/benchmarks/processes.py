@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,19 +11,16 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from gauntlet.common.processes import celery_worker, gunicorn
 
 
 def _database_url() -> str:
     db = connection.settings_dict
     if "postgresql" not in db["ENGINE"]:
-        raise RuntimeError("the ml benchmarks need PostgreSQL and Redis (DATABASE_URL, REDIS_URL)")
+        raise RuntimeError(
+            "the ml benchmarks need PostgreSQL and Redis: set DATABASE_URL and REDIS_URL, or run them with "
+            "DJANGO_SETTINGS_MODULE=gauntlet.settings.test (loopback services), as `make bench` does"
+        )
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
@@ -57,19 +51,9 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
         GAUNTLET_CELERY_EAGER="false",
         GAUNTLET_MODEL_CACHE=str(settings.GAUNTLET_MODEL_CACHE),
         GAUNTLET_MEDIA_ROOT=str(settings.MEDIA_ROOT),
-        PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "platform"), os.environ.get("PYTHONPATH", "")]),
         **extra,
     )
     return env
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 @contextmanager
@@ -80,43 +64,20 @@ def gpu_worker(*, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     was_eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     app.control.purge()
-    with log.open("wb") as out:
-        proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
-            [sys.executable, "-m", "celery", "-A", "gauntlet", "worker", "-Q", "gpu", "--concurrency", "1",
-             "--pool", "prefork", "--without-mingle", "--without-gossip", "--without-heartbeat", "-l", "warning",
-             "-n", f"bench-{os.getpid()}@%h"],
-            cwd=REPO, env=_env({}), stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
     try:
-        yield proc
+        with celery_worker(
+            env=_env({}), queues="gpu", name=f"bench-{os.getpid()}", log=log, loglevel="warning"
+        ) as proc:
+            yield proc
     finally:
-        _stop(proc)
         app.conf.task_always_eager = was_eager
 
 
 @contextmanager
 def web_server(*, log: Path) -> Iterator[str]:
     """gunicorn (one sync worker) serving Gauntlet on a loopback port; yields the base URL."""
-    port = _free_port()
-    with log.open("wb") as out:
-        proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
-            [sys.executable, "-m", "gunicorn", "gauntlet.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1",
-             "--timeout", "120"],
-            cwd=REPO, env=_env({"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "bench-only-not-secret",  # noqa: S106
-                                "DJANGO_SECURE_SSL_REDIRECT": "false", "GAUNTLET_LIVE_TIMEOUT": "120",
-                                "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost"}),
-            stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start; see {log}") from None
-                time.sleep(0.1)
+    env = _env({"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "bench-only-not-secret",  # noqa: S106
+                "DJANGO_SECURE_SSL_REDIRECT": "false", "GAUNTLET_LIVE_TIMEOUT": "120",
+                "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost"})  # fmt: skip
+    with gunicorn(env=env, workers=1, log=log) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        _stop(proc)

@@ -58,9 +58,21 @@ def token_saliency(
     Prompt tokens cut by truncation are absent. Offsets come from the fast tokenizer's offset mapping,
     so `prompt[s.start:s.end]` (or completion) is exactly the text the token was read from.
     """
+    return saliency_and_score(clf, prompt, completion, max_length)[0]
+
+
+def saliency_and_score(
+    clf: InjuryClassifier, prompt: str, completion: str, max_length: int | None = None
+) -> tuple[list[TokenSaliency], float]:
+    """:func:`token_saliency` plus P(injurious) of the pair, from the same forward pass.
+
+    The live saliency endpoint shows both; a second forward just for the score
+    would cost as much again as the forward part of the saliency itself.
+    """
     encoding = clf.encode([(prompt, completion)], max_length, return_offsets_mapping=True)
     batch = pad_batch(encoding, [0], clf.tokenizer.pad_token_id or 0)
-    embeddings, gradients, _ = embedding_gradients(clf, batch)
+    embeddings, gradients, logits = embedding_gradients(clf, batch)
+    score = float(torch.softmax(logits[0].float(), dim=-1)[INJURIOUS])
     norms = gradients[0].norm(dim=-1).tolist()
     dots = (gradients[0] * embeddings[0]).sum(dim=-1).tolist()
     tokens = clf.tokenizer.convert_ids_to_tokens(encoding["input_ids"][0])
@@ -72,4 +84,4 @@ def token_saliency(
         result.append(
             TokenSaliency(FIELDS[sequence], start, end, tokens[position], norms[position], dots[position])
         )
-    return result
+    return result, score

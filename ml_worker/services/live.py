@@ -85,11 +85,17 @@ def live_span_validate(*, prompt: str, completion: str, field: str, start: int, 
         raise ApiError("empty_span", "The span covers only whitespace; select a word.", 400)
 
 
+_redis_clients: dict[str, redis.Redis] = {}
+
+
 def _redis() -> redis.Redis | None:
+    """This process's client for the broker's Redis (a pool: no new connection per request)."""
     url = settings.CELERY_BROKER_URL
     if not isinstance(url, str) or not url.startswith(("redis://", "rediss://")):
         return None
-    return redis.Redis.from_url(url)
+    if url not in _redis_clients:
+        _redis_clients[url] = redis.Redis.from_url(url)
+    return _redis_clients[url]
 
 
 def _eager() -> bool:
@@ -209,15 +215,14 @@ def live_score_compute(*, prompt: str, completion: str, version_id: int, request
 
 def live_saliency_compute(*, prompt: str, completion: str, version_id: int) -> dict[str, Any]:
     """Per-token gradient magnitude (and gradient x input) of the injurious logit, with the pair's score."""
-    from ml_worker.core.saliency import token_saliency
+    from ml_worker.core.saliency import saliency_and_score
 
     version = _load(version_id)
     if version is None:
         return _error("unknown_version", f"No classifier version {version_id} with a finished artifact exists.")
     clf = runtime.classifier_for(version)
     try:
-        tokens = token_saliency(clf, prompt, completion)
-        score = float(clf.score([(prompt, completion)])[0])
+        tokens, score = saliency_and_score(clf, prompt, completion)
     except ValueError as exc:
         return _error("text_too_long", str(exc))
     texts = {"prompt": prompt, "completion": completion}
@@ -250,6 +255,8 @@ def live_substitutions_compute(
         result = suggest_substitutions(
             clf, prompt, completion, field=field, start=start, end=end, k=k,  # type: ignore[arg-type]
             masked_lm=runtime.masked_lm(),
+            # Exact re-scoring is one forward per candidate: the pool is what the latency is made of.
+            candidate_pool=max(k + 1, settings.GAUNTLET_SUBSTITUTION_CANDIDATES),
         )  # fmt: skip
     except ValueError as exc:
         return _error("invalid_span", str(exc))

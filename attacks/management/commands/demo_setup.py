@@ -27,9 +27,9 @@ from gauntlet.workqueue.models import Queue, QueueKind, QueueState
 from gauntlet.workqueue.services import items_add, queue_create, queue_set_state
 from labeling.models import Example, InjuryLabel
 from labeling.services.imports import examples_import, parse_rows
+from ml_worker.core.bare import synthetic_story_pairs
 from ml_worker.models import ClassifierVersion
 from ml_worker.services.registry import classifier_bootstrap
-from ml_worker.synthetic import synthetic_story_pairs
 from ml_worker.tasks import score_unscored
 
 DEMO_ACCOUNTS = (
@@ -88,7 +88,7 @@ class Command(BaseCommand):
                 "source": "generator",
                 "label": InjuryLabel.INJURIOUS if label else InjuryLabel.NOT_INJURIOUS,
             }
-            for prompt, completion, label in synthetic_story_pairs(n, seed=2026)
+            for prompt, completion, label in synthetic_story_pairs(n, seed=2026, injurious_fraction=0.3)
         ]
         report = examples_import(rows=parse_rows(rows), batch=DEMO_BATCH, file_format="json", author=None)
         self.stdout.write(f"Imported {report.created} example(s) ({report.duplicates} already there).")

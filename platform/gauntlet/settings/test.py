@@ -22,3 +22,6 @@ from gauntlet.settings.base import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; never in production
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "1000/min", "user": "1000000/hour"}  # noqa: F405
+# Per-process cache: throttles and allauth's rate limits (e.g. one confirmation mail per
+# address per 3 minutes) must not leak from one test run into the next through Redis.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from ml_worker.core.classifier import InjuryClassifier
-from ml_worker.core.saliency import token_saliency
+from ml_worker.core.saliency import saliency_and_score, token_saliency
 
 PROMPT = "tom went to the park . it was sunny ."
 COMPLETION = "anna bruised the dogs quietly ."
@@ -85,3 +85,9 @@ def test_real_minilm_offsets_cover_both_fields(minilm_clf: InjuryClassifier) -> 
         assert item.gradient > 0
     words = [completion[s.start : s.end] for s in saliency if s.field == "completion"]
     assert "".join(w for w in words) == completion.replace(" ", "")
+
+
+def test_the_score_from_the_saliency_pass_is_the_classifiers_probability(tiny_clf: InjuryClassifier) -> None:
+    tokens, score = saliency_and_score(tiny_clf, PROMPT, COMPLETION)
+    assert tokens == token_saliency(tiny_clf, PROMPT, COMPLETION)
+    assert score == pytest.approx(float(tiny_clf.score([(PROMPT, COMPLETION)])[0]), abs=1e-6)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.shortcuts import get_object_or_404
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 
 from gauntlet.accounts.models import User
+from gauntlet.common.sql import columns, fetch, instance_from_row
 from gauntlet.workqueue.models import Assignment, AssignmentStatus, Queue
 
 
@@ -88,8 +89,15 @@ def request_user(request: Request) -> User:
     return cast(User, request.user)
 
 
+_QUEUE_SQL = f'SELECT {columns(Queue, "q")} FROM {Queue._meta.db_table} q WHERE q."id" = %s'  # noqa: S608
+
+
 def queue_or_404(queue_id: int) -> Queue:
-    return get_object_or_404(Queue, pk=queue_id)
+    """The queue, or a 404. A prepared statement: every claim request starts here."""
+    rows = fetch(_QUEUE_SQL, [queue_id])
+    if not rows:
+        raise NotFound("No such queue.")
+    return instance_from_row(Queue, rows[0])
 
 
 def json_object(value: Any, name: str = "non_field_errors") -> dict[str, Any]:

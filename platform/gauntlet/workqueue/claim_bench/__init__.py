@@ -28,14 +28,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from gauntlet.common.processes import gunicorn, python_path_env
 from gauntlet.workqueue.claim_bench.clients import (
     _child_environment,
     _drain_api,
@@ -83,23 +82,6 @@ def _percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
     return round(values[min(len(values) - 1, int(q * len(values)))], 2)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for_port(port: int, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not listen on {port} within {timeout}s")
 
 
 def _server_url() -> str:
@@ -172,17 +154,15 @@ def run_claim_bench(
     database_url = _with_database(server, name)
     repo = Path(settings.BASE_DIR)
     env = {**os.environ, **_child_environment(database_url)}
-    env["PYTHONPATH"] = os.pathsep.join([str(repo), str(repo / "platform"), env.get("PYTHONPATH", "")])
     ctx = multiprocessing.get_context("spawn")
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.execute(f'CREATE DATABASE "{name}"')
-    server_proc: subprocess.Popen[bytes] | None = None
     try:
         with _environment(_child_environment(database_url)):
             subprocess.run(  # noqa: S603 - our own manage.py with our own interpreter
                 [sys.executable, str(repo / "manage.py"), "migrate", "--noinput", "-v", "0"],
-                env=env,
+                env=python_path_env(env),
                 check=True,
             )
             results = ctx.Queue()
@@ -196,24 +176,10 @@ def run_claim_bench(
             service = _run_clients(
                 ctx, _drain_service, [(database_url, queues["service"], s) for s in shares]
             )
-            port = _free_port()
-            server_proc = subprocess.Popen(  # noqa: S603
-                [
-                    sys.executable, "-m", "gunicorn", "gauntlet.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                    "--worker-class", "gthread", "--workers", str(gunicorn_workers),
-                    "--threads", str(gunicorn_threads), "--keep-alive", "60", "--log-level", "warning",
-                ],
-                cwd=repo, env=env,
-            )  # fmt: skip
-            _wait_for_port(port)
-            api = _run_clients(ctx, _drain_api, [(port, queues["api"], share) for share in shares])
-    finally:
-        if server_proc is not None:
-            server_proc.terminate()
-            server_proc.wait(timeout=30)
-    try:
+            with gunicorn(env=env, workers=gunicorn_workers, threads=gunicorn_threads) as port:
+                api = _run_clients(ctx, _drain_api, [(port, queues["api"], share) for share in shares])
         checks = _integrity(database_url)
-    finally:
+    finally:  # the scratch database goes, whatever happened
         with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

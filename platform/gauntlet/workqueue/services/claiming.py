@@ -8,7 +8,6 @@ Writes that happen rarely (expiring run-out leases) go through the ORM.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from gauntlet.accounts.models import ContractorProfile, User
+from gauntlet.common.sql import columns, fetch, instance_from_row
 from gauntlet.workqueue.exceptions import ClaimRefused
 from gauntlet.workqueue.models import Assignment, AssignmentStatus, ItemState, Queue, WorkItem
 from gauntlet.workqueue.selectors import HELD_STATUSES, claim_refusal
@@ -26,28 +26,9 @@ from gauntlet.workqueue.services.leases import ASSIGNMENTS_TABLE, expire_due
 CLAIM_LOCK_NAMESPACE = 0x6761_7401
 ITEMS_TABLE = WorkItem._meta.db_table
 PROFILES_TABLE = ContractorProfile._meta.db_table
-_ITEM_FIELDS = WorkItem._meta.concrete_fields
-_ITEM_COLUMNS = ", ".join(f'"{field.column}"' for field in _ITEM_FIELDS)
 
 # Draws whether a claim serves gold; not for security, only for mixing.
 _gold_draw = random.Random()  # noqa: S311
-
-
-def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """Run one hot-path statement in the current transaction; its rows.
-
-    On PostgreSQL it runs as a psycopg prepared statement: parsed and planned once
-    per connection (Django's client-side binding would re-plan it on every claim,
-    which costs more than running it). Elsewhere through Django's cursor.
-    """
-    if connection.vendor == "postgresql":
-        connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql, params, prepare=True)
-            return cursor.fetchall() if cursor.description else []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
 
 
 def _for_update(*, skip_locked: bool = False) -> str:
@@ -81,7 +62,7 @@ def _standing(
     leased = AssignmentStatus.LEASED
     params: list[Any] = [queue.pk, leased, now_db, queue.max_open_assignments, queue.pk, leased, now_db]
     params += [queue.pk, leased, now_db, contractor.pk]
-    rows = _fetch(sql, params)
+    rows = fetch(sql, params)
     if not rows:
         return None, [], False
     is_active, qualification, open_count, oldest_open, any_expired = rows[0]
@@ -100,7 +81,7 @@ def _serialise_contractor(*, contractor: User) -> None:
     settings' BEGIN IMMEDIATE transaction already serialises every claim.
     """
     if connection.vendor == "postgresql":
-        _fetch("SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_NAMESPACE, contractor.pk])
+        fetch("SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_NAMESPACE, contractor.pk])
 
 
 def _candidate_sql(*, lock: str) -> str:
@@ -120,14 +101,6 @@ def _candidate_sql(*, lock: str) -> str:
     """  # noqa: S608 - identifiers are the models' own table and column names
 
 
-def _item_from_row(row: Sequence[Any]) -> WorkItem:
-    values = [
-        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
-        for field, value in zip(_ITEM_FIELDS, row, strict=True)
-    ]
-    return WorkItem.from_db(connection.alias, [field.attname for field in _ITEM_FIELDS], values)
-
-
 def _lease_in_one_statement(
     *, queue: Queue, contractor: User, gold: bool, now: datetime
 ) -> Assignment | None:
@@ -141,7 +114,7 @@ def _lease_in_one_statement(
         WITH picked AS ({_candidate_sql(lock=" FOR UPDATE SKIP LOCKED")}),
         taken AS (
             UPDATE {ITEMS_TABLE} SET "active_leases" = "active_leases" + 1 FROM picked
-            WHERE {ITEMS_TABLE}."id" = picked."id" RETURNING {", ".join(f'{ITEMS_TABLE}."{f.column}"' for f in _ITEM_FIELDS)}
+            WHERE {ITEMS_TABLE}."id" = picked."id" RETURNING {columns(WorkItem, ITEMS_TABLE)}
         ),
         made AS (
             INSERT INTO {ASSIGNMENTS_TABLE} ("item_id", "queue_id", "contractor_id", "status", "claimed_at",
@@ -153,12 +126,12 @@ def _lease_in_one_statement(
     expires = now + timedelta(seconds=queue.lease_seconds)
     params = [queue.pk, gold, ItemState.OPEN, contractor.pk, contractor.pk, *HELD_STATUSES]
     params += [queue.pk, contractor.pk, AssignmentStatus.LEASED, adapt(now), adapt(expires)]
-    rows = _fetch(sql, params)
+    rows = fetch(sql, params)
     if not rows:
         return None
     assignment_id, *item_row = rows[0]
     assignment = Assignment(
-        pk=assignment_id, item=_item_from_row(item_row), queue=queue, contractor=contractor,
+        pk=assignment_id, item=instance_from_row(WorkItem, item_row), queue=queue, contractor=contractor,
         status=AssignmentStatus.LEASED, claimed_at=now, lease_expires_at=expires,
     )  # fmt: skip
     assignment._state.adding = False
@@ -178,12 +151,12 @@ def _lease_best_item(*, queue: Queue, contractor: User, gold: bool, wait: bool) 
     ``UPDATE … WHERE id = (SELECT … FOR UPDATE)`` can deadlock with them).
     """
     pick = _candidate_sql(lock=_for_update(skip_locked=not wait))
-    picked = _fetch(pick, [queue.pk, gold, ItemState.OPEN, contractor.pk, contractor.pk, *HELD_STATUSES])
+    picked = fetch(pick, [queue.pk, gold, ItemState.OPEN, contractor.pk, contractor.pk, *HELD_STATUSES])
     if not picked:
         return None
-    take = f'UPDATE {ITEMS_TABLE} SET "active_leases" = "active_leases" + 1 WHERE "id" = %s RETURNING {_ITEM_COLUMNS}'  # noqa: S608
-    (row,) = _fetch(take, [picked[0][0]])
-    return _item_from_row(row)
+    take = f'UPDATE {ITEMS_TABLE} SET "active_leases" = "active_leases" + 1 WHERE "id" = %s RETURNING {columns(WorkItem, ITEMS_TABLE)}'  # noqa: S608
+    (row,) = fetch(take, [picked[0][0]])
+    return instance_from_row(WorkItem, row)
 
 
 def _insert_assignment(*, queue: Queue, contractor: User, item: WorkItem, now: datetime) -> Assignment:
@@ -197,7 +170,7 @@ def _insert_assignment(*, queue: Queue, contractor: User, item: WorkItem, now: d
     )
     adapt = connection.ops.adapt_datetimefield_value
     # Every NOT NULL column without a database default is listed here.
-    ((assignment.pk,),) = _fetch(
+    ((assignment.pk,),) = fetch(
         f'INSERT INTO {ASSIGNMENTS_TABLE} ("item_id", "queue_id", "contractor_id", "status", "claimed_at",'  # noqa: S608
         ' "lease_expires_at", "active_seconds", "review_note") VALUES (%s, %s, %s, %s, %s, %s, %s, %s)'
         ' RETURNING "id"',
