@@ -30,8 +30,8 @@ check-services:
 	@$(PY) scripts/check_services.py
 
 test: install check-services lint typecheck
-	DJANGO_SETTINGS_MODULE=gauntlet.settings.test $(PY) manage.py makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=gauntlet.settings.test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(PY) -m pytest --create-db
 
 demo: install

@@ -8,6 +8,7 @@ Writes that happen rarely (expiring run-out leases) go through the ORM.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,7 +45,7 @@ def _standing(
     """One round trip: the contractor's standing, their live leases in this queue (at
     most ``max_open_assignments``), and whether any lease in this queue has run out.
 
-    Runs after :func:`_serialise_contractor`, as its own statement, so that under READ
+    Runs after the claim lock (see :func:`_serialised_fetch`), so that under READ
     COMMITTED its snapshot already holds whatever a concurrent claim by the same
     contractor committed while this one waited."""
     now_db = connection.ops.adapt_datetimefield_value(now)
@@ -62,7 +63,7 @@ def _standing(
     leased = AssignmentStatus.LEASED
     params: list[Any] = [queue.pk, leased, now_db, queue.max_open_assignments, queue.pk, leased, now_db]
     params += [queue.pk, leased, now_db, contractor.pk]
-    rows = fetch(sql, params)
+    rows = _serialised_fetch(sql, params, contractor=contractor)
     if not rows:
         return None, [], False
     is_active, qualification, open_count, oldest_open, any_expired = rows[0]
@@ -71,17 +72,29 @@ def _standing(
     return profile, [oldest_open] * int(open_count), bool(any_expired)
 
 
-def _serialise_contractor(*, contractor: User) -> None:
-    """Make one contractor's claims take turns (a double click must not lease two items).
+def _serialised_fetch(sql: str, params: Sequence[Any], *, contractor: User) -> list[tuple[Any, ...]]:
+    """Make one contractor's claims take turns (a double click must not lease two items),
+    then run the standing query ``sql``; its rows.
 
     A transaction-scoped advisory lock, taken in a statement of its own: a claim that
-    waited here reads the contractor's leases afterwards, in a fresh snapshot. (Locking
+    waited for it reads the contractor's leases afterwards, in a fresh snapshot. (Locking
     the profile row inside the reading statement would not do: that statement keeps the
-    snapshot it started with, from before the other claim committed.) On SQLite the
-    settings' BEGIN IMMEDIATE transaction already serialises every claim.
+    snapshot it started with, from before the other claim committed.) On PostgreSQL the
+    transaction's BEGIN, the lock and the read go out in one psycopg pipeline: one network
+    round trip, executed in order by the server. On SQLite the settings' BEGIN IMMEDIATE
+    transaction already serialises every claim.
     """
-    if connection.vendor == "postgresql":
-        fetch("SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_NAMESPACE, contractor.pk])
+    if connection.vendor != "postgresql":
+        return fetch(sql, params)
+    connection.ensure_connection()
+    conn = connection.connection
+    with conn.pipeline():
+        psycopg.Cursor(conn).execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_NAMESPACE, contractor.pk], prepare=True
+        )
+        reader = psycopg.Cursor(conn)
+        reader.execute(sql, params, prepare=True)
+    return reader.fetchall()
 
 
 def _candidate_sql(*, lock: str) -> str:
@@ -231,7 +244,6 @@ def assignment_claim(*, queue: Queue, contractor: User) -> Assignment | None:
 @transaction.atomic
 def _claim_once(*, queue: Queue, contractor: User) -> Assignment | None:
     now = timezone.now()
-    _serialise_contractor(contractor=contractor)
     profile, open_ids, any_expired = _standing(queue=queue, contractor=contractor, now=now)
     refusal = claim_refusal(queue=queue, contractor=contractor, profile=profile)
     if refusal is not None:
