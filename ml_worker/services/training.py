@@ -152,12 +152,21 @@ def _examples_for(version: ClassifierVersion) -> list[TrainExample]:
     ]
 
 
+def _run_slug(run: TrainingRun) -> str:
+    """The run's name on disk and in storage: its id *and* creation time.
+
+    Ids restart in a fresh database (a recreated demo, a benchmark's scratch database)
+    while ``var/models`` and the bucket live on; an id alone would point a new run at an
+    old run's checkpoint (which the training loop then refuses as another run's)."""
+    return f"run-{run.pk}-{run.created_at:%Y%m%dT%H%M%S%f}"
+
+
 def _run_dir(run: TrainingRun) -> Path:
-    return Path(settings.GAUNTLET_MODEL_CACHE) / "runs" / f"run-{run.pk}"
+    return Path(settings.GAUNTLET_MODEL_CACHE) / "runs" / _run_slug(run)
 
 
 def _checkpoint_key(run: TrainingRun) -> str:
-    return f"checkpoints/runs/{run.pk}/{CHECKPOINT_NAME}"
+    return f"checkpoints/runs/{_run_slug(run)}/{CHECKPOINT_NAME}"
 
 
 def _progress(run_id: int, **values: Any) -> None:

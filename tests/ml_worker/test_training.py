@@ -74,3 +74,32 @@ def test_train_classifier_command_trains_and_promotes(tiny_version, capsys) -> N
     assert version.train_config["source_weights"] == {"tool_assisted": 2.0}
     assert version.training_run.status == RunStatus.SUCCEEDED
     assert '"val_auc"' in capsys.readouterr().out
+
+
+def test_a_run_that_reuses_an_old_run_id_trains_afresh(
+    manager_client, tiny_version, django_capture_on_commit_callbacks
+) -> None:
+    """Ids restart when the database is recreated while var/models and the bucket stay:
+    a new run must not be pointed at the old run's checkpoint."""
+    labelled_examples(120, seed=1)
+    ids = []
+    for name, seed in (("first", 0), ("second", 1)):  # a different run: another seed
+        config = {**TINY_CONFIG, "epochs": 1, "seed": seed}
+        with django_capture_on_commit_callbacks(execute=True):
+            response = manager_client.post(
+                "/api/v1/training-runs/", {"from_version": tiny_version.pk, "name": name, "config": config}, format="json"
+            )
+        assert response.status_code == 201, response.json()
+        ids.append(response.json()["id"])
+        run = TrainingRun.objects.get(pk=ids[-1])
+        assert run.status == RunStatus.SUCCEEDED, run.error
+        if name == "first":  # recreate the database's idea of ids: the next run gets the same id
+            TrainingRun.objects.filter(pk=run.pk).update(id=run.pk + 1000)
+            ClassifierVersion.objects.filter(name="first").update(name="first-moved")
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence('ml_worker_trainingrun', 'id'), %s, false)", [run.pk]
+                )
+    assert ids[0] == ids[1]
