@@ -90,6 +90,7 @@ TEMPLATES = [
 if env.DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(env.DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ (it is git-ignored)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
