@@ -161,7 +161,8 @@ def _run_slug(run: TrainingRun) -> str:
     return f"run-{run.pk}-{run.created_at:%Y%m%dT%H%M%S%f}"
 
 
-def _run_dir(run: TrainingRun) -> Path:
+def training_run_dir(run: TrainingRun) -> Path:
+    """The local folder of a run (its checkpoint and best model while it trains)."""
     return Path(settings.GAUNTLET_MODEL_CACHE) / "runs" / _run_slug(run)
 
 
@@ -203,7 +204,7 @@ def training_run_execute(
         examples = _examples_for(version)
         train_set, val_set = stratified_split(examples, float(options["val_fraction"]), config.seed)
         init_path = runtime.artifact_dir(version.parent) if version.parent else classifier_base_path()
-        run_dir = _run_dir(run)
+        run_dir = training_run_dir(run)
         checkpoint_dir = run_dir / "checkpoint"
         if not (checkpoint_dir / CHECKPOINT_NAME).exists() and run.checkpoint_uri:
             checkpoint_dir.mkdir(parents=True, exist_ok=True)  # resuming on another machine
@@ -265,7 +266,7 @@ def training_run_execute(
         )
         if options["promote"]:
             classifier_version_promote(version=ClassifierVersion.objects.get(pk=version.pk))
-    shutil.rmtree(_run_dir(run) / "best", ignore_errors=True)  # stored; the checkpoint stays for audit
+    shutil.rmtree(training_run_dir(run) / "best", ignore_errors=True)  # stored; the checkpoint stays for audit
     return run
 
 

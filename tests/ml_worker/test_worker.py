@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 import signal
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import transaction
 
 from ml_worker.models import RunStatus, VersionStatus
-from ml_worker.services.training import training_run_create
+from ml_worker.services.training import training_run_create, training_run_dir
 from tests.ml_worker.factories import labelled_examples
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -52,7 +50,7 @@ def test_a_training_run_whose_worker_is_killed_resumes_from_its_checkpoint(worke
     with transaction.atomic():
         run = training_run_create(created_by=None, from_version=tiny_version, name="resumed", config=config)
     checkpoint = (
-        Path(settings.GAUNTLET_MODEL_CACHE) / "runs" / f"run-{run.pk}" / "checkpoint" / "checkpoint.pt"
+        training_run_dir(run) / "checkpoint" / "checkpoint.pt"
     )
 
     def started() -> bool:
