@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 
+from gauntlet.common import storage
 from ml_worker.core.artifacts import materialize
 from ml_worker.core.classifier import InjuryClassifier
 from ml_worker.models import ClassifierVersion, VersionStatus
@@ -35,22 +36,6 @@ _loaded: _Loaded | None = None
 _active_cache: tuple[float, int | None] = (0.0, None)
 
 
-def _s3_client_factory() -> Any:
-    """A boto3 client with the artifact storage's endpoint and credentials (not the bare environment)."""
-    import boto3
-    from django.core.files.storage import storages
-
-    options: dict[str, Any] = dict(settings.STORAGES["artifacts"].get("OPTIONS", {}))  # type: ignore[attr-defined]
-    storage = storages["artifacts"]
-    return boto3.client(
-        "s3",
-        endpoint_url=options.get("endpoint_url") or getattr(storage, "endpoint_url", None),
-        region_name=options.get("region_name"),
-        aws_access_key_id=options.get("access_key"),
-        aws_secret_access_key=options.get("secret_key"),
-    )
-
-
 def artifact_dir(version: ClassifierVersion) -> Path:
     """A local directory with the version's checkpoint (downloaded once per version id for s3://)."""
     if not version.artifact_uri:
@@ -59,7 +44,7 @@ def artifact_dir(version: ClassifierVersion) -> Path:
         version.artifact_uri,
         Path(settings.GAUNTLET_MODEL_CACHE),
         f"version-{version.pk}",
-        s3_client_factory=_s3_client_factory,
+        s3_client_factory=storage.s3_client,
     )
 
 

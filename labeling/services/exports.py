@@ -25,9 +25,9 @@ from urllib.parse import urlparse
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from gauntlet.common import storage
 from gauntlet.workqueue.models import Queue
 from labeling.models import Consensus, InjuryLabel
-from labeling.services.imports import s3_client
 
 FORMATS = ("jsonl", "csv", "hf")
 COLUMNS = (
@@ -184,7 +184,7 @@ def dataset_export(*, queues: Sequence[Queue], file_format: str, output: str) ->
             bucket, prefix = parsed.netloc, parsed.path.strip("/")
             if not bucket:
                 raise ExportError(f"{output!r} is not an s3://bucket/prefix URI")
-            client = s3_client()
+            client = storage.s3_client()
             for name in manifest["files"]:
                 key = f"{prefix}/{name}" if prefix else name
                 try:

@@ -35,6 +35,7 @@ from django.conf import settings
 from django.db import transaction
 
 from gauntlet.accounts.models import User
+from gauntlet.common import storage
 from labeling.models import Example
 from labeling.services.examples import FieldError, batch_clean, example_fields_clean
 
@@ -267,18 +268,6 @@ def examples_import(
     return report
 
 
-def s3_client() -> Any:
-    """A boto3 S3 client: the artifact storage's own (same endpoint and credentials) when it is S3."""
-    from gauntlet.common import storage
-
-    backend = storage.artifact_storage()
-    if storage.is_s3():
-        return backend.connection.meta.client  # type: ignore[attr-defined]
-    import boto3
-
-    return boto3.client("s3")
-
-
 def split_s3_uri(uri: str) -> tuple[str, str]:
     parsed = urlparse(uri)
     bucket, key = parsed.netloc, parsed.path.lstrip("/")
@@ -292,7 +281,7 @@ def import_source_open(path_or_uri: str) -> Iterator[tuple[IO[bytes] | Any, int 
     """Open a local path or ``s3://bucket/key`` for streaming; yields (binary stream, size in bytes)."""
     if path_or_uri.startswith("s3://"):
         bucket, key = split_s3_uri(path_or_uri)
-        client = s3_client()
+        client = storage.s3_client()
         try:
             response = client.get_object(Bucket=bucket, Key=key)
         except Exception as exc:  # botocore raises one class per error code

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -31,6 +31,16 @@ def artifact_storage() -> Storage:
 
 def is_s3() -> bool:
     return "S3" in type(artifact_storage()).__name__
+
+
+def s3_client() -> Any:
+    """A boto3 S3 client for ``s3://`` URIs: the artifact storage's own (its endpoint and
+    credentials) when storage is S3, else one from the environment."""
+    if is_s3():
+        return artifact_storage().connection.meta.client  # type: ignore[attr-defined]
+    import boto3
+
+    return boto3.client("s3")
 
 
 def uri_for(key: str) -> str:
