@@ -6,6 +6,7 @@ authentication (every API request). Everywhere else, use the ORM.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -32,6 +33,20 @@ def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description else []
+
+
+def literal(*choices: str) -> str:
+    """``'a', 'b'``: code-defined choice values (``TextChoices``) written into a statement.
+
+    A prepared statement is planned once for all parameter values, so a partial
+    index whose predicate names a constant (``WHERE state = 'open'``) is only usable
+    when the statement spells that constant out rather than binding it. Only plain
+    identifiers are accepted, so nothing here can need quoting.
+    """
+    for choice in choices:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", choice):
+            raise ValueError(f"not a plain choice value: {choice!r}")
+    return ", ".join(f"'{choice}'" for choice in choices)
 
 
 def columns(model: type[Model], alias: str) -> str:

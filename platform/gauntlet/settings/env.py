@@ -39,6 +39,8 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DATABASE_URL = env_str("DATABASE_URL")
 REDIS_URL = env_str("REDIS_URL")
+# Off for PgBouncer in transaction-pooling mode before 1.21 (no protocol-level prepared statements).
+DATABASE_PREPARED_STATEMENTS = env_bool("GAUNTLET_DB_PREPARED_STATEMENTS", True)
 # Production is what a deployment says it is: a real database behind it.
 PRODUCTION = bool(DATABASE_URL) and not env_bool("DJANGO_DEBUG", False)
 DEBUG = env_bool("DJANGO_DEBUG", not bool(DATABASE_URL))

@@ -231,8 +231,10 @@ class Assignment(models.Model):
         ]
         constraints: ClassVar[list[models.BaseConstraint]] = [
             # A contractor judges an item at most once, and holds at most one live lease on it.
+            # Contractor first: the claim's "not already held by me" anti-join reads this
+            # contractor's range of the index, not the whole index.
             models.UniqueConstraint(
-                fields=["item", "contractor"],
+                fields=["contractor", "item"],
                 condition=Q(status__in=["leased", "submitted", "approved", "rejected"]),
                 name="assignment_one_per_contractor_item",
             ),

@@ -17,7 +17,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from gauntlet.accounts.models import ContractorProfile, User
-from gauntlet.common.sql import columns, fetch, instance_from_row
+from gauntlet.common.sql import columns, fetch, instance_from_row, literal
 from gauntlet.workqueue.exceptions import ClaimRefused
 from gauntlet.workqueue.models import Assignment, AssignmentStatus, ItemState, Queue, WorkItem
 from gauntlet.workqueue.selectors import HELD_STATUSES, claim_refusal
@@ -49,20 +49,20 @@ def _standing(
     COMMITTED its snapshot already holds whatever a concurrent claim by the same
     contractor committed while this one waited."""
     now_db = connection.ops.adapt_datetimefield_value(now)
+    leased = literal(AssignmentStatus.LEASED)
     sql = f"""
         SELECT p."is_active", p."qualification",
           (SELECT COUNT(*) FROM (
               SELECT 1 FROM {ASSIGNMENTS_TABLE} a WHERE a."contractor_id" = p."user_id" AND a."queue_id" = %s
-                AND a."status" = %s AND a."lease_expires_at" > %s LIMIT %s) mine),
+                AND a."status" = {leased} AND a."lease_expires_at" > %s LIMIT %s) mine),
           (SELECT MIN(a."id") FROM {ASSIGNMENTS_TABLE} a WHERE a."contractor_id" = p."user_id"
-                AND a."queue_id" = %s AND a."status" = %s AND a."lease_expires_at" > %s),
-          EXISTS (SELECT 1 FROM {ASSIGNMENTS_TABLE} a WHERE a."queue_id" = %s AND a."status" = %s
+                AND a."queue_id" = %s AND a."status" = {leased} AND a."lease_expires_at" > %s),
+          EXISTS (SELECT 1 FROM {ASSIGNMENTS_TABLE} a WHERE a."queue_id" = %s AND a."status" = {leased}
                 AND a."lease_expires_at" <= %s)
         FROM {PROFILES_TABLE} p WHERE p."user_id" = %s
     """  # noqa: S608 - identifiers are the models' own table and column names
-    leased = AssignmentStatus.LEASED
-    params: list[Any] = [queue.pk, leased, now_db, queue.max_open_assignments, queue.pk, leased, now_db]
-    params += [queue.pk, leased, now_db, contractor.pk]
+    params: list[Any] = [queue.pk, now_db, queue.max_open_assignments, queue.pk, now_db, queue.pk, now_db]
+    params.append(contractor.pk)
     rows = _serialised_fetch(sql, params, contractor=contractor)
     if not rows:
         return None, [], False
@@ -99,15 +99,16 @@ def _serialised_fetch(sql: str, params: Sequence[Any], *, contractor: User) -> l
 
 def _candidate_sql(*, lock: str) -> str:
     """The best open item with a free slot for the contractor (parameters: queue, gold,
-    open state, contractor twice, the held statuses), with the given locking clause."""
+    contractor twice), with the given locking clause. The constants are spelled out, so
+    that a prepared plan can use the partial indexes that name them."""
     return f"""
         SELECT i."id" FROM {ITEMS_TABLE} i
-        WHERE i."queue_id" = %s AND i."is_gold" = %s AND i."state" = %s
+        WHERE i."queue_id" = %s AND i."is_gold" = %s AND i."state" = {literal(ItemState.OPEN)}
           AND i."judgments_received" < (i."judgments_wanted" - i."active_leases")
           AND (i."author_id" IS NULL OR i."author_id" <> %s)
           AND NOT EXISTS (
               SELECT 1 FROM {ASSIGNMENTS_TABLE} a
-              WHERE a."item_id" = i."id" AND a."contractor_id" = %s AND a."status" IN (%s, %s, %s, %s)
+              WHERE a."item_id" = i."id" AND a."contractor_id" = %s AND a."status" IN ({literal(*HELD_STATUSES)})
           )
         ORDER BY i."priority" DESC, i."judgments_received" DESC, i."id"
         LIMIT 1{lock}
@@ -132,13 +133,13 @@ def _lease_in_one_statement(
         made AS (
             INSERT INTO {ASSIGNMENTS_TABLE} ("item_id", "queue_id", "contractor_id", "status", "claimed_at",
                 "lease_expires_at", "active_seconds", "review_note")
-            SELECT taken."id", %s, %s, %s, %s, %s, 0, '' FROM taken RETURNING "id"
+            SELECT taken."id", %s, %s, {literal(AssignmentStatus.LEASED)}, %s, %s, 0, '' FROM taken RETURNING "id"
         )
         SELECT made."id", taken.* FROM taken, made
     """  # noqa: S608 - identifiers are the models' own table and column names
     expires = now + timedelta(seconds=queue.lease_seconds)
-    params = [queue.pk, gold, ItemState.OPEN, contractor.pk, contractor.pk, *HELD_STATUSES]
-    params += [queue.pk, contractor.pk, AssignmentStatus.LEASED, adapt(now), adapt(expires)]
+    params = [queue.pk, gold, contractor.pk, contractor.pk]
+    params += [queue.pk, contractor.pk, adapt(now), adapt(expires)]
     rows = fetch(sql, params)
     if not rows:
         return None
@@ -164,7 +165,7 @@ def _lease_best_item(*, queue: Queue, contractor: User, gold: bool, wait: bool) 
     ``UPDATE … WHERE id = (SELECT … FOR UPDATE)`` can deadlock with them).
     """
     pick = _candidate_sql(lock=_for_update(skip_locked=not wait))
-    picked = fetch(pick, [queue.pk, gold, ItemState.OPEN, contractor.pk, contractor.pk, *HELD_STATUSES])
+    picked = fetch(pick, [queue.pk, gold, contractor.pk, contractor.pk])
     if not picked:
         return None
     take = f'UPDATE {ITEMS_TABLE} SET "active_leases" = "active_leases" + 1 WHERE "id" = %s RETURNING {columns(WorkItem, ITEMS_TABLE)}'  # noqa: S608
