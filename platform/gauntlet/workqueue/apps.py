@@ -1,7 +1,21 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _install_claim_function(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    from gauntlet.workqueue.services import claim_function
+
+    claim_function.install(using=using)
 
 
 class WorkqueueConfig(AppConfig):
     name = "gauntlet.workqueue"
     label = "workqueue"
     verbose_name = "Work queues"
+
+    def ready(self) -> None:
+        # The claim function is built from this code's statements: every migrate
+        # installs the version this code calls (see services/claim_function.py).
+        post_migrate.connect(_install_claim_function, sender=self)

@@ -10,10 +10,20 @@ from django.utils import timezone
 from gauntlet.accounts.models import Qualification
 from gauntlet.workqueue.exceptions import ClaimRefused
 from gauntlet.workqueue.models import AssignmentStatus, QueueState, WorkItem
-from gauntlet.workqueue.services import assignment_claim, assignment_submit
+from gauntlet.workqueue.services import assignment_claim, assignment_submit, claim_function
 from tests.gauntlet.workqueue.conftest import make_items, make_queue, new_contractor, new_manager
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["function", "statements"])
+def claim_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every rule holds both ways a claim runs on PostgreSQL: one call of the claim
+    function, and statement by statement (what the function hands back, and a database
+    not migrated since the function changed)."""
+    if request.param == "statements":
+        monkeypatch.setattr(claim_function, "available", lambda: False)
+    return str(request.param)
 
 
 def test_claim_leases_highest_priority_then_closest_to_completion() -> None:
@@ -112,10 +122,10 @@ def test_claim_refuses_ineligible_contractors_saying_why(setup: str, code: str) 
     assert refused.value.status_code == 403
 
 
-def test_claim_statements_are_prepared_once_per_connection() -> None:
-    """Django turns psycopg's prepared statements off by default; the settings turn them
-    back on for the hot path. Without that, every claim re-plans its statements (this
-    regression once cost the claim half its speed)."""
+def test_claim_is_one_prepared_call_of_the_installed_claim_function(claim_path: str) -> None:
+    """migrate installs the claim function this code calls; a claim is one call of it,
+    a statement prepared once per connection. (Django turns psycopg's prepared statements
+    off by default; the settings turn them back on for the hot path.)"""
     from django.db import connection
 
     queue = make_queue()
@@ -123,14 +133,18 @@ def test_claim_statements_are_prepared_once_per_connection() -> None:
     for _ in range(3):
         assert assignment_claim(queue=queue, contractor=new_contractor()) is not None
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s",
-            ["%FOR UPDATE SKIP LOCKED%"],
-        )
-        prepared = cursor.fetchall()
-    assert len(prepared) == 1  # the pick-take-insert statement, planned once, reused by all three claims
-    # Its constants are spelled out, so the generic plan can use the partial claim index.
-    assert "'open'" in prepared[0][0]
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    calls = [statement for statement in prepared if "gauntlet_claim_" in statement]
+    if claim_path == "function":
+        assert claim_function.available()
+        assert len(calls) == 1  # planned once, reused by all three claims
+    else:
+        assert calls == []
+        # The statement path's pick-take-insert, with its constants spelled out so that
+        # the generic plan can use the partial claim index.
+        (pick,) = [statement for statement in prepared if "FOR UPDATE SKIP LOCKED" in statement]
+        assert "'open'" in pick
 
 
 def test_literal_refuses_anything_but_a_plain_choice_value() -> None:

@@ -16,11 +16,12 @@ import psycopg
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
-from gauntlet.accounts.models import ContractorProfile, User
+from gauntlet.accounts.models import ContractorProfile, Role, User
 from gauntlet.common.sql import columns, fetch, instance_from_row, literal
 from gauntlet.workqueue.exceptions import ClaimRefused
-from gauntlet.workqueue.models import Assignment, AssignmentStatus, ItemState, Queue, WorkItem
+from gauntlet.workqueue.models import Assignment, AssignmentStatus, ItemState, Queue, QueueState, WorkItem
 from gauntlet.workqueue.selectors import HELD_STATUSES, claim_refusal
+from gauntlet.workqueue.services import claim_function
 from gauntlet.workqueue.services.leases import ASSIGNMENTS_TABLE, expire_due
 
 # pg_advisory_xact_lock(namespace, contractor id) serialises one contractor's claims.
@@ -97,35 +98,35 @@ def _serialised_fetch(sql: str, params: Sequence[Any], *, contractor: User) -> l
     return reader.fetchall()
 
 
-def _candidate_sql(*, lock: str) -> str:
-    """The best open item with a free slot for the contractor (parameters: queue, gold,
-    contractor twice), with the given locking clause. The constants are spelled out, so
-    that a prepared plan can use the partial indexes that name them."""
+def candidate_sql(*, lock: str, queue: str = "%s", gold: str = "%s", contractor: str = "%s") -> str:
+    """The best open item with a free slot for the contractor, with the given locking
+    clause; ``queue``, ``gold`` and ``contractor`` are what the statement names them by
+    (``%s`` placeholders by default, the claim function's variables there). The
+    constants are spelled out, so that a prepared plan can use the partial indexes that
+    name them."""
     return f"""
         SELECT i."id" FROM {ITEMS_TABLE} i
-        WHERE i."queue_id" = %s AND i."is_gold" = %s AND i."state" = {literal(ItemState.OPEN)}
+        WHERE i."queue_id" = {queue} AND i."is_gold" = {gold} AND i."state" = {literal(ItemState.OPEN)}
           AND i."judgments_received" < (i."judgments_wanted" - i."active_leases")
-          AND (i."author_id" IS NULL OR i."author_id" <> %s)
+          AND (i."author_id" IS NULL OR i."author_id" <> {contractor})
           AND NOT EXISTS (
               SELECT 1 FROM {ASSIGNMENTS_TABLE} a
-              WHERE a."item_id" = i."id" AND a."contractor_id" = %s AND a."status" IN ({literal(*HELD_STATUSES)})
+              WHERE a."item_id" = i."id" AND a."contractor_id" = {contractor}
+                AND a."status" IN ({literal(*HELD_STATUSES)})
           )
         ORDER BY i."priority" DESC, i."judgments_received" DESC, i."id"
         LIMIT 1{lock}
     """  # noqa: S608 - identifiers are the models' own table and column names
 
 
-def _lease_in_one_statement(
-    *, queue: Queue, contractor: User, gold: bool, now: datetime
-) -> Assignment | None:
-    """PostgreSQL, skip-locked: pick, take a slot and insert the assignment in ONE statement.
-
-    Three round trips become one; this is the claim's hot path. Waiting claims (the
-    ``wait`` pass) use the two-step :func:`_lease_best_item` instead, see there.
-    """
-    adapt = connection.ops.adapt_datetimefield_value
-    sql = f"""
-        WITH picked AS ({_candidate_sql(lock=" FOR UPDATE SKIP LOCKED")}),
+def lease_sql(
+    *, leading: str = "", queue: str = "%s", gold: str = "%s", contractor: str = "%s", times: str = "%s, %s"
+) -> str:
+    """Pick (skipping locked rows), take a slot and insert the assignment, in ONE
+    statement: ``leading`` columns, then the assignment id, then the item's columns.
+    ``times`` names the claim time and the lease's expiry."""
+    return f"""
+        WITH picked AS ({candidate_sql(lock=" FOR UPDATE SKIP LOCKED", queue=queue, gold=gold, contractor=contractor)}),
         taken AS (
             UPDATE {ITEMS_TABLE} SET "active_leases" = "active_leases" + 1 FROM picked
             WHERE {ITEMS_TABLE}."id" = picked."id" RETURNING {columns(WorkItem, ITEMS_TABLE)}
@@ -133,23 +134,44 @@ def _lease_in_one_statement(
         made AS (
             INSERT INTO {ASSIGNMENTS_TABLE} ("item_id", "queue_id", "contractor_id", "status", "claimed_at",
                 "lease_expires_at", "active_seconds", "review_note")
-            SELECT taken."id", %s, %s, {literal(AssignmentStatus.LEASED)}, %s, %s, 0, '' FROM taken RETURNING "id"
+            SELECT taken."id", {queue}, {contractor}, {literal(AssignmentStatus.LEASED)}, {times}, 0, ''
+            FROM taken RETURNING "id"
         )
-        SELECT made."id", taken.* FROM taken, made
+        SELECT {leading}made."id", taken.* FROM taken, made
     """  # noqa: S608 - identifiers are the models' own table and column names
-    expires = now + timedelta(seconds=queue.lease_seconds)
-    params = [queue.pk, gold, contractor.pk, contractor.pk]
-    params += [queue.pk, contractor.pk, adapt(now), adapt(expires)]
-    rows = fetch(sql, params)
-    if not rows:
-        return None
-    assignment_id, *item_row = rows[0]
+
+
+def leased_assignment(
+    *, assignment_id: int, item_row: Sequence[Any], queue: Queue, contractor: User, now: datetime
+) -> Assignment:
+    """The assignment a lease statement just inserted, built from what it returned."""
     assignment = Assignment(
         pk=assignment_id, item=instance_from_row(WorkItem, item_row), queue=queue, contractor=contractor,
-        status=AssignmentStatus.LEASED, claimed_at=now, lease_expires_at=expires,
+        status=AssignmentStatus.LEASED, claimed_at=now, lease_expires_at=now + timedelta(seconds=queue.lease_seconds),
     )  # fmt: skip
     assignment._state.adding = False
     return assignment
+
+
+def _lease_in_one_statement(
+    *, queue: Queue, contractor: User, gold: bool, now: datetime
+) -> Assignment | None:
+    """PostgreSQL, skip-locked: :func:`lease_sql` in the caller's transaction.
+
+    Waiting claims (the ``wait`` pass) use the two-step :func:`_lease_best_item`
+    instead, see there.
+    """
+    adapt = connection.ops.adapt_datetimefield_value
+    expires = now + timedelta(seconds=queue.lease_seconds)
+    params: list[Any] = [queue.pk, gold, contractor.pk, contractor.pk]
+    params += [queue.pk, contractor.pk, adapt(now), adapt(expires)]
+    rows = fetch(lease_sql(), params)
+    if not rows:
+        return None
+    assignment_id, *item_row = rows[0]
+    return leased_assignment(
+        assignment_id=assignment_id, item_row=item_row, queue=queue, contractor=contractor, now=now
+    )
 
 
 def _lease_best_item(*, queue: Queue, contractor: User, gold: bool, wait: bool) -> WorkItem | None:
@@ -164,7 +186,7 @@ def _lease_best_item(*, queue: Queue, contractor: User, gold: bool, wait: bool) 
     so it never queues behind other waiters for that row (a single
     ``UPDATE … WHERE id = (SELECT … FOR UPDATE)`` can deadlock with them).
     """
-    pick = _candidate_sql(lock=_for_update(skip_locked=not wait))
+    pick = candidate_sql(lock=_for_update(skip_locked=not wait))
     picked = fetch(pick, [queue.pk, gold, contractor.pk, contractor.pk])
     if not picked:
         return None
@@ -228,11 +250,19 @@ def assignment_claim(*, queue: Queue, contractor: User) -> Assignment | None:
     One contractor's claims are serialised first (an advisory lock): two
     simultaneous claims by the same contractor (a double click) take turns instead
     of leasing two items.
-    On SQLite there is no row locking; the settings' BEGIN IMMEDIATE transaction
+
+    On PostgreSQL the common case is one call of the claim function (one round trip,
+    see :mod:`~gauntlet.workqueue.services.claim_function`); what it hands back, and
+    every claim on SQLite, goes statement by statement (:func:`_claim_once`). On
+    SQLite there is no row locking; the settings' BEGIN IMMEDIATE transaction
     serialises claims instead. A claim that waits for a row lock can, rarely, meet
     a lease expiry in a deadlock; PostgreSQL then aborts one side, and the claim is
     simply tried again (at most three times).
     """
+    if claim_function.available():
+        done, assignment = _claim_in_one_call(queue=queue, contractor=contractor)
+        if done:
+            return assignment
     for attempt in range(3):
         try:
             return _claim_once(queue=queue, contractor=contractor)
@@ -240,6 +270,37 @@ def assignment_claim(*, queue: Queue, contractor: User) -> Assignment | None:
             if not _is_deadlock(exc) or attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def _claim_in_one_call(*, queue: Queue, contractor: User) -> tuple[bool, Assignment | None]:
+    """The claim function's answer as ``(done, assignment)``; ``done`` is False when it
+    handed the claim back (run-out leases to expire, or every candidate locked)."""
+    if contractor.role != Role.CONTRACTOR:
+        return False, None  # the statement path says why, in claim_refusal's words
+    now = timezone.now()
+    gold_first = _serve_gold_first(queue)
+    outcome, profile, open_id, assignment_id, item_row = claim_function.claim_call(
+        queue_id=queue.pk,
+        contractor_id=contractor.pk,
+        now=now,
+        lease_seconds=queue.lease_seconds,
+        pools=[gold_first, not gold_first] if queue.gold_rate > 0 else [False],
+        max_open=queue.max_open_assignments,
+        eligible=list(queue.eligible_qualifications or []),
+        is_open=queue.state == QueueState.OPEN,
+    )
+    if outcome == "leased" and assignment_id is not None:
+        leased = leased_assignment(
+            assignment_id=assignment_id, item_row=item_row, queue=queue, contractor=contractor, now=now
+        )
+        return True, leased
+    if outcome == "open" and open_id is not None:
+        return True, Assignment.objects.select_related("item", "queue").get(pk=open_id)
+    if outcome == "refused":
+        refusal = claim_refusal(queue=queue, contractor=contractor, profile=profile)
+        if refusal is not None:
+            raise ClaimRefused(*refusal)
+    return False, None
 
 
 @transaction.atomic
