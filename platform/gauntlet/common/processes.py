@@ -35,9 +35,7 @@ def wait_for_port(port: int, *, timeout: float = 60.0, proc: subprocess.Popen[by
                 return
         except OSError:
             if proc is not None and proc.poll() is not None:
-                raise RuntimeError(
-                    f"the process meant to listen on {port} exited with {proc.returncode}"
-                ) from None
+                raise RuntimeError(f"the process meant to listen on {port} exited with {proc.returncode}") from None
             time.sleep(0.1)
     raise RuntimeError(f"nothing listened on 127.0.0.1:{port} within {timeout:g}s")
 
@@ -81,9 +79,7 @@ def gunicorn(
     if threads > 1:
         argv += ["--worker-class", "gthread", "--threads", str(threads)]
     with _output(log) as out:
-        proc = subprocess.Popen(
-            argv, cwd=REPO, env=python_path_env(env), stdout=out, stderr=subprocess.STDOUT
-        )  # noqa: S603
+        proc = subprocess.Popen(argv, cwd=REPO, env=python_path_env(env), stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
     try:
         wait_for_port(port, proc=proc)
         yield port
@@ -93,12 +89,7 @@ def gunicorn(
 
 @contextmanager
 def celery_worker(
-    *,
-    env: dict[str, str],
-    queues: str,
-    name: str,
-    concurrency: int = 1,
-    log: Path | None = None,
+    *, env: dict[str, str], queues: str, name: str, concurrency: int = 1, log: Path | None = None,
     loglevel: str = "info",
 ) -> Iterator[subprocess.Popen[bytes]]:
     """``celery -A gauntlet worker -Q queues`` (prefork) with ``env``; the caller waits for it to answer."""
@@ -108,9 +99,7 @@ def celery_worker(
         "-n", f"{name}@%h",
     ]  # fmt: skip
     with _output(log) as out:
-        proc = subprocess.Popen(
-            argv, cwd=REPO, env=python_path_env(env), stdout=out, stderr=subprocess.STDOUT
-        )  # noqa: S603
+        proc = subprocess.Popen(argv, cwd=REPO, env=python_path_env(env), stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
     try:
         yield proc
     finally:

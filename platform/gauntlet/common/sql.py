@@ -23,13 +23,18 @@ def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     On PostgreSQL it runs as a psycopg prepared statement: parsed and planned once
     per connection (Django's client-side binding would re-plan it on every call).
     The cursor shares Django's connection and its type loaders, so values convert
-    as they do for the ORM. Elsewhere it goes through Django's cursor.
+    as they do for the ORM, and errors surface as Django's database exceptions and
+    mark the connection as Django's own cursors would (a connection that broke is
+    closed at the end of the request, not reused). Elsewhere it goes through
+    Django's cursor.
     """
     if connection.vendor == "postgresql":
         connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(sql, params, prepare=True)
-            return cursor.fetchall() if cursor.description else []
+            # rownumber is None when the statement returned no rows to fetch (cheaper
+            # than building the column descriptions to find out).
+            return cursor.fetchall() if cursor.rownumber is not None else []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description else []

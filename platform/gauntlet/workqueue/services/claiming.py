@@ -89,7 +89,7 @@ def _serialised_fetch(sql: str, params: Sequence[Any], *, contractor: User) -> l
         return fetch(sql, params)
     connection.ensure_connection()
     conn = connection.connection
-    with conn.pipeline():
+    with connection.wrap_database_errors, conn.pipeline():
         psycopg.Cursor(conn).execute(
             "SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_NAMESPACE, contractor.pk], prepare=True
         )

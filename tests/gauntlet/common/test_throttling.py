@@ -1,0 +1,51 @@
+"""Throttles: DRF's rates and 429s, one cache round trip per request."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from django.core.cache.backends.redis import RedisCache
+from rest_framework.test import APIClient
+
+from gauntlet.accounts.models import User
+from gauntlet.throttling import UserRateThrottle, count_request
+from tests.conftest import client_for
+from tests.factories import ContractorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def three_per_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rate small enough to hit, and a clock that stands still 20 s before a minute ends."""
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "3/min", "anon": "3/min"})
+    monkeypatch.setattr(UserRateThrottle, "timer", lambda self: 6_000_040.0)
+
+
+@pytest.mark.usefixtures("three_per_minute")
+def test_a_user_over_the_rate_gets_429_saying_when_to_retry(contractor_client: APIClient) -> None:
+    codes = [contractor_client.get("/api/v1/me/").status_code for _ in range(3)]
+    assert codes == [200, 200, 200]
+    refused = contractor_client.get("/api/v1/me/")
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "throttled"
+    assert refused["Retry-After"] == "20"  # the rest of the current minute
+    # Counted per user: someone else still gets through.
+    other: User = ContractorFactory()
+    assert client_for(other).get("/api/v1/me/").status_code == 200
+
+
+def test_on_redis_a_window_is_one_counter_that_expires() -> None:
+    cache = RedisCache(os.environ["REDIS_URL"], {})
+    key = f"test-throttle-{uuid.uuid4().hex}"
+    try:
+        assert [count_request(cache, key, 60) for _ in range(3)] == [1, 2, 3]
+        client = cache._cache.get_client(write=True)
+        full_key = cache.make_and_validate_key(key)
+        assert 0 < client.ttl(full_key) <= 61  # the window's counter goes away by itself
+        assert count_request(cache, f"{key}-next-window", 60) == 1
+    finally:
+        cache.delete(key)
+        cache.delete(f"{key}-next-window")
