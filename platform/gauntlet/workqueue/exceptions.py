@@ -17,6 +17,11 @@ class ClaimRefused(ApiError):
         super().__init__(code, message, status.HTTP_403_FORBIDDEN)
 
 
+class QueueNotFound(ApiError):
+    def __init__(self) -> None:
+        super().__init__("not_found", "No such queue.", status.HTTP_404_NOT_FOUND)
+
+
 class AssignmentNotFound(ApiError):
     """No such assignment *for this contractor*: someone else's looks exactly like a missing one."""
 

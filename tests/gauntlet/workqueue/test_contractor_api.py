@@ -47,6 +47,25 @@ def test_claim_refused_for_a_blocked_contractor_says_so() -> None:
     assert response.json()["error"]["code"] == "blocked"
 
 
+def test_claim_in_a_missing_queue_is_404() -> None:
+    response = client_for(new_contractor()).post("/api/v1/queues/987654/claim/")
+    assert response.status_code == 404
+    assert response.json()["error"] == {"code": "not_found", "message": "No such queue.", "fields": {}}
+
+
+def test_a_queue_paused_while_a_contractor_looks_at_it_hands_out_nothing() -> None:
+    queue = make_queue()
+    make_items(queue, 2)
+    client = client_for(new_contractor())
+    assert client.get("/api/v1/me/queues/").status_code == 200  # the contractor sees it open
+    queue.state = "paused"
+    queue.save(update_fields=["state"])
+    response = client.post(f"/api/v1/queues/{queue.pk}/claim/")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "queue_not_open"
+    assert not Assignment.objects.exists()
+
+
 def test_submit_completes_the_item_and_a_retry_writes_nothing(yes_no_kind: YesNoKind) -> None:
     queue = make_queue(overlap=1)
     (item,) = make_items(queue, 1)

@@ -93,7 +93,7 @@ _QUEUE_SQL = f'SELECT {columns(Queue, "q")} FROM {Queue._meta.db_table} q WHERE 
 
 
 def queue_or_404(queue_id: int) -> Queue:
-    """The queue, or a 404. A prepared statement: every claim request starts here."""
+    """The queue, or a 404 (a prepared statement: the manager's queue views start here)."""
     rows = fetch(_QUEUE_SQL, [queue_id])
     if not rows:
         raise NotFound("No such queue.")

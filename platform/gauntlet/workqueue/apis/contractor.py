@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from gauntlet.accounts.permissions import IsContractor
 from gauntlet.api import Pagination
 from gauntlet.workqueue import registry, selectors, services
-from gauntlet.workqueue.apis.common import AssignmentSerializer, json_object, queue_or_404, request_user
+from gauntlet.workqueue.apis.common import AssignmentSerializer, json_object, request_user
 from gauntlet.workqueue.models import Assignment
 
 NO_TASK_REASON = (
@@ -54,8 +54,7 @@ class QueueClaimApi(APIView):
 
     @extend_schema(request=None, responses={200: OutputSerializer})
     def post(self, request: Request, queue_id: int) -> Response:
-        queue = queue_or_404(queue_id)
-        assignment = services.assignment_claim(queue=queue, contractor=request_user(request))
+        queue, assignment = services.queue_claim(queue_id=queue_id, contractor=request_user(request))
         if assignment is None:
             return Response({"assignment": None, "reason": NO_TASK_REASON})
         assignment.queue = queue

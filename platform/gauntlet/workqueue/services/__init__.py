@@ -8,7 +8,7 @@ from gauntlet.workqueue.services.assignments import (
     assignment_release,
     assignment_submit,
 )
-from gauntlet.workqueue.services.claiming import assignment_claim
+from gauntlet.workqueue.services.claiming import assignment_claim, queue_claim
 from gauntlet.workqueue.services.leases import items_release_leases, leases_expire
 from gauntlet.workqueue.services.queues import items_add, queue_create, queue_set_state
 from gauntlet.workqueue.services.review import (
@@ -28,6 +28,7 @@ __all__ = [
     "items_add",
     "items_release_leases",
     "leases_expire",
+    "queue_claim",
     "queue_create",
     "queue_set_state",
 ]

@@ -1,15 +1,19 @@
 """The claim as one PostgreSQL function call: one round trip per "give me my next task".
 
-A claim takes the contractor's claim lock, reads their standing (profile, live
-leases in the queue), picks the best item, takes a slot on it and inserts the
-assignment. Sent statement by statement that is three round trips at best
-(BEGIN with the lock and the reads, the pick-take-insert, COMMIT), and on a busy
-server every round trip is a wake-up for the client, the server and the socket.
+A claim reads the queue, takes the contractor's claim lock, reads their standing
+(profile, live leases in the queue), picks the best item, takes a slot on it and
+inserts the assignment. Sent statement by statement that is four round trips at
+best (the queue, BEGIN with the lock and the reads, the pick-take-insert, COMMIT),
+and on a busy server every round trip is a wake-up for the client, the server and
+the socket.
 As a PL/pgSQL function it is one call: everything runs server-side, in the
 caller's transaction, or in the call's own one in autocommit.
 
-The function does the common case and hands back the rest. It answers:
+The function does the common case and hands back the rest. With the outcome it
+returns the queue's row as it read it (so a claim sees the queue's state at the
+moment it claims). It answers:
 
+- ``no_queue``: there is no such queue;
 - ``refused``: the contractor may not claim here (their profile comes back, so the
   caller says why in the same words as :func:`~gauntlet.workqueue.selectors.claim_refusal`);
 - ``open``: they already hold ``max_open_assignments`` live leases here (the oldest);
@@ -29,25 +33,26 @@ older code during a deploy.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from gauntlet.accounts.models import ContractorProfile, Qualification
-from gauntlet.common.sql import fetch, literal
-from gauntlet.workqueue.models import AssignmentStatus, WorkItem
+from gauntlet.common.sql import columns, fetch, instance_from_row, literal
+from gauntlet.workqueue.models import AssignmentStatus, Queue, QueueState, WorkItem
 
+QUEUE_PREFIX = "q_"
 ITEM_PREFIX = "i_"
-# What the function returns before the item's columns.
+# What the function returns first; then the queue's columns, the new assignment's id
+# and its item's columns.
 HEAD_COLUMNS = (
     ("o_outcome", "text"),
     ("o_is_active", "boolean"),
     ("o_qualification", "text"),
     ("o_open_id", "bigint"),
-    ("o_assignment_id", "bigint"),
 )
 
 
@@ -61,46 +66,65 @@ def _definition(db: BaseDatabaseWrapper) -> tuple[str, str]:
         lease_sql,
     )
 
+    queue_fields = Queue._meta.concrete_fields
+    q = {field.column: f"{QUEUE_PREFIX}{field.column}" for field in queue_fields}
     out = [*HEAD_COLUMNS]
+    out += [(q[field.column], str(field.db_type(db))) for field in queue_fields]
+    out += [("o_assignment_id", "bigint")]
     out += [(f"{ITEM_PREFIX}{field.column}", str(field.db_type(db))) for field in WorkItem._meta.concrete_fields]
     leased = literal(AssignmentStatus.LEASED)
     lease = lease_sql(
-        leading=f"{literal('leased')}::text, o_is_active, o_qualification, NULL::bigint, ",
+        leading=f"{literal('leased')}::text, o_is_active, o_qualification, NULL::bigint, {', '.join(q.values())}, ",
         queue="p_queue",
         gold="v_gold",
         contractor="p_contractor",
-        times="p_now, p_expires",
+        times="p_now, v_expires",
     )
+    answer = "RETURN NEXT;\n        RETURN;"
     body = f"""
 DECLARE
     v_open integer;
     v_gold boolean;
+    v_pools boolean[];
+    v_expires timestamptz;
 BEGIN
+    SELECT {columns(Queue, "q")} INTO {", ".join(q.values())}
+      FROM {Queue._meta.db_table} q WHERE q."id" = p_queue;
+    IF NOT FOUND THEN
+        o_outcome := {literal("no_queue")};
+        {answer}
+    END IF;
     PERFORM pg_advisory_xact_lock({CLAIM_LOCK_NAMESPACE}, p_contractor::integer);
     SELECT p."is_active", p."qualification" INTO o_is_active, o_qualification
       FROM {PROFILES_TABLE} p WHERE p."user_id" = p_contractor;
     IF NOT FOUND OR NOT o_is_active OR o_qualification = {literal(Qualification.BLOCKED)}
-       OR NOT (o_qualification = ANY (p_eligible)) OR NOT p_open THEN
+       OR NOT (coalesce({q["eligible_qualifications"]}, '[]'::jsonb) ? o_qualification)
+       OR {q["state"]} <> {literal(QueueState.OPEN)} THEN
         o_outcome := {literal("refused")};
-        RETURN NEXT;
-        RETURN;
+        {answer}
     END IF;
     SELECT count(*), min(a."id") INTO v_open, o_open_id FROM {ASSIGNMENTS_TABLE} a
       WHERE a."contractor_id" = p_contractor AND a."queue_id" = p_queue
         AND a."status" = {leased} AND a."lease_expires_at" > p_now;
-    IF v_open >= p_max_open THEN
+    IF v_open >= {q["max_open_assignments"]} THEN
         o_outcome := {literal("open")};
-        RETURN NEXT;
-        RETURN;
+        {answer}
     END IF;
     o_open_id := NULL;
     IF EXISTS (SELECT 1 FROM {ASSIGNMENTS_TABLE} a WHERE a."queue_id" = p_queue
                AND a."status" = {leased} AND a."lease_expires_at" <= p_now) THEN
         o_outcome := {literal("slow")};
-        RETURN NEXT;
-        RETURN;
+        {answer}
     END IF;
-    FOREACH v_gold IN ARRAY p_pools LOOP
+    -- Gold first with probability gold_rate, the other pool when that one is empty.
+    IF {q["gold_rate"]} > 0 THEN
+        v_gold := random() < {q["gold_rate"]};
+        v_pools := ARRAY[v_gold, NOT v_gold];
+    ELSE
+        v_pools := ARRAY[false];
+    END IF;
+    v_expires := p_now + make_interval(secs => {q["lease_seconds"]});
+    FOREACH v_gold IN ARRAY v_pools LOOP
         RETURN QUERY {lease};
         IF FOUND THEN
             RETURN;
@@ -110,10 +134,7 @@ BEGIN
     RETURN NEXT;
 END
 """  # noqa: S608 - identifiers are the models' own table and column names
-    signature = (
-        "p_queue bigint, p_contractor bigint, p_now timestamptz, p_expires timestamptz, "
-        "p_pools boolean[], p_max_open integer, p_eligible text[], p_open boolean"
-    )
+    signature = "p_queue bigint, p_contractor bigint, p_now timestamptz"
     returns = ", ".join(f'"{name}" {kind}' for name, kind in out)
     digest = hashlib.sha256(f"{signature}|{returns}|{body}".encode()).hexdigest()[:16]
     name = f"gauntlet_claim_{digest}"
@@ -157,18 +178,26 @@ def available() -> bool:
     return _installed[database]
 
 
-def claim_call(
-    *, queue_id: int, contractor_id: int, now: datetime, lease_seconds: int, pools: list[bool],
-    max_open: int, eligible: list[str], is_open: bool,
-) -> tuple[str, ContractorProfile | None, int | None, int | None, list[Any]]:  # fmt: skip
-    """Call the function: ``(outcome, profile, open assignment id, new assignment id,
-    the new assignment's item row)`` (see the module's docstring for the outcomes)."""
-    adapt = connection.ops.adapt_datetimefield_value
-    expires = now + timedelta(seconds=lease_seconds)
-    params = [queue_id, contractor_id, adapt(now), adapt(expires), pools, max_open, eligible, is_open]
-    (row,) = fetch(f"SELECT * FROM {_name()}(%s, %s, %s, %s, %s, %s, %s, %s)", params)  # noqa: S608
-    outcome, is_active, qualification, open_id, assignment_id, *item_row = row
+class Answer(NamedTuple):
+    """What the claim function said (see the module's docstring for the outcomes)."""
+
+    outcome: str
+    queue: Queue | None
+    profile: ContractorProfile | None
+    open_id: int | None
+    assignment_id: int | None
+    item_row: list[Any]
+
+
+def claim_call(*, queue_id: int, contractor_id: int, now: datetime) -> Answer:
+    """Call the claim function for ``contractor_id`` in ``queue_id`` at ``now``."""
+    (row,) = fetch(f"SELECT * FROM {_name()}(%s, %s, %s)", [queue_id, contractor_id, now])  # noqa: S608
+    head, rest = row[: len(HEAD_COLUMNS)], row[len(HEAD_COLUMNS) :]
+    outcome, is_active, qualification, open_id = head
+    queue_width = len(Queue._meta.concrete_fields)
+    queue_row, (assignment_id, *item_row) = rest[:queue_width], rest[queue_width:]
     profile = None
     if is_active is not None:
         profile = ContractorProfile(user_id=contractor_id, is_active=is_active, qualification=qualification)
-    return outcome, profile, open_id, assignment_id, item_row
+    queue = instance_from_row(Queue, queue_row) if queue_row[0] is not None else None
+    return Answer(outcome, queue, profile, open_id, assignment_id, item_row)

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from gauntlet.accounts.models import ContractorProfile, Role, User
 from gauntlet.common.sql import columns, fetch, instance_from_row, literal
-from gauntlet.workqueue.exceptions import ClaimRefused
-from gauntlet.workqueue.models import Assignment, AssignmentStatus, ItemState, Queue, QueueState, WorkItem
+from gauntlet.workqueue.exceptions import ClaimRefused, QueueNotFound
+from gauntlet.workqueue.models import Assignment, AssignmentStatus, ItemState, Queue, WorkItem
 from gauntlet.workqueue.selectors import HELD_STATUSES, claim_refusal
 from gauntlet.workqueue.services import claim_function
 from gauntlet.workqueue.services.leases import ASSIGNMENTS_TABLE, expire_due
@@ -252,55 +252,54 @@ def assignment_claim(*, queue: Queue, contractor: User) -> Assignment | None:
     of leasing two items.
 
     On PostgreSQL the common case is one call of the claim function (one round trip,
-    see :mod:`~gauntlet.workqueue.services.claim_function`); what it hands back, and
-    every claim on SQLite, goes statement by statement (:func:`_claim_once`). On
-    SQLite there is no row locking; the settings' BEGIN IMMEDIATE transaction
-    serialises claims instead. A claim that waits for a row lock can, rarely, meet
-    a lease expiry in a deadlock; PostgreSQL then aborts one side, and the claim is
-    simply tried again (at most three times).
+    see :mod:`~gauntlet.workqueue.services.claim_function`), which judges the claim
+    by the queue's row as it is at that moment; what it hands back, and every claim
+    on SQLite, goes statement by statement (:func:`_claim_once`). On SQLite there is
+    no row locking; the settings' BEGIN IMMEDIATE transaction serialises claims
+    instead. A claim that waits for a row lock can, rarely, meet a lease expiry in a
+    deadlock; PostgreSQL then aborts one side, and the claim is simply tried again
+    (at most three times).
     """
-    if claim_function.available():
-        done, assignment = _claim_in_one_call(queue=queue, contractor=contractor)
-        if done:
-            return assignment
+    return _claim(queue_id=queue.pk, queue=queue, contractor=contractor)[1]
+
+
+def queue_claim(*, queue_id: int, contractor: User) -> tuple[Queue, Assignment | None]:
+    """:func:`assignment_claim` in the queue with this id (what the claim API is given):
+    the queue, as the claim read it, and the claim. Raises :class:`QueueNotFound`."""
+    return _claim(queue_id=queue_id, queue=None, contractor=contractor)
+
+
+def _claim(*, queue_id: int, queue: Queue | None, contractor: User) -> tuple[Queue, Assignment | None]:
+    if claim_function.available() and contractor.role == Role.CONTRACTOR:
+        now = timezone.now()
+        answer = claim_function.claim_call(queue_id=queue_id, contractor_id=contractor.pk, now=now)
+        if answer.queue is None:
+            raise QueueNotFound
+        queue = queue or answer.queue
+        if answer.outcome == "leased" and answer.assignment_id is not None:
+            assignment = leased_assignment(
+                assignment_id=answer.assignment_id, item_row=answer.item_row, queue=queue,
+                contractor=contractor, now=now,
+            )  # fmt: skip
+            return queue, assignment
+        if answer.outcome == "open" and answer.open_id is not None:
+            return queue, Assignment.objects.select_related("item", "queue").get(pk=answer.open_id)
+        if answer.outcome == "refused":
+            refusal = claim_refusal(queue=answer.queue, contractor=contractor, profile=answer.profile)
+            if refusal is not None:
+                raise ClaimRefused(*refusal)
+        # Otherwise ("slow"): leases to expire, or every candidate locked; see below.
+    if queue is None:
+        queue = Queue.objects.filter(pk=queue_id).first()
+        if queue is None:
+            raise QueueNotFound
     for attempt in range(3):
         try:
-            return _claim_once(queue=queue, contractor=contractor)
+            return queue, _claim_once(queue=queue, contractor=contractor)
         except (OperationalError, psycopg.errors.DeadlockDetected) as exc:
             if not _is_deadlock(exc) or attempt == 2:
                 raise
     raise AssertionError("unreachable")
-
-
-def _claim_in_one_call(*, queue: Queue, contractor: User) -> tuple[bool, Assignment | None]:
-    """The claim function's answer as ``(done, assignment)``; ``done`` is False when it
-    handed the claim back (run-out leases to expire, or every candidate locked)."""
-    if contractor.role != Role.CONTRACTOR:
-        return False, None  # the statement path says why, in claim_refusal's words
-    now = timezone.now()
-    gold_first = _serve_gold_first(queue)
-    outcome, profile, open_id, assignment_id, item_row = claim_function.claim_call(
-        queue_id=queue.pk,
-        contractor_id=contractor.pk,
-        now=now,
-        lease_seconds=queue.lease_seconds,
-        pools=[gold_first, not gold_first] if queue.gold_rate > 0 else [False],
-        max_open=queue.max_open_assignments,
-        eligible=list(queue.eligible_qualifications or []),
-        is_open=queue.state == QueueState.OPEN,
-    )
-    if outcome == "leased" and assignment_id is not None:
-        leased = leased_assignment(
-            assignment_id=assignment_id, item_row=item_row, queue=queue, contractor=contractor, now=now
-        )
-        return True, leased
-    if outcome == "open" and open_id is not None:
-        return True, Assignment.objects.select_related("item", "queue").get(pk=open_id)
-    if outcome == "refused":
-        refusal = claim_refusal(queue=queue, contractor=contractor, profile=profile)
-        if refusal is not None:
-            raise ClaimRefused(*refusal)
-    return False, None
 
 
 @transaction.atomic
