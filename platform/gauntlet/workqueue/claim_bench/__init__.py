@@ -8,8 +8,8 @@ contractors (a burst of "give me my next task" from 20,000 people, one each):
 
 - ``raw_sql``: the bare ``SELECT … FOR UPDATE SKIP LOCKED`` claim + counter
   update + assignment insert, in psycopg with no Django;
-- ``service``: ``assignment_claim`` in-process (eligibility, open-lease check,
-  lazy expiry, pick, take, insert);
+- ``service``: ``assignment_claim`` in-process (queue, eligibility, open-lease
+  check, expiry check, pick, take, insert: one call of the claim function);
 - ``api``: ``POST /api/v1/queues/{id}/claim/`` over one keep-alive HTTP
   connection per process (token auth per request) to gunicorn (gthread) on
   loopback, serving the same database.
