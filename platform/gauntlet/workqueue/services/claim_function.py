@@ -168,7 +168,8 @@ _installed: dict[str, bool] = {}
 
 
 def available() -> bool:
-    """Whether the current PostgreSQL database has this code's version of the function."""
+    """Whether the current PostgreSQL database has this code's version of the function
+    (asked once per process: run ``migrate`` before starting new code, as usual)."""
     if connection.vendor != "postgresql":
         return False
     database = connection.settings_dict["NAME"]
