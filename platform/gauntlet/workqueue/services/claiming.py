@@ -1,8 +1,11 @@
 """Claiming: lease a contractor's best next item, atomically.
 
 This is the hot path (every "give me my next task"), so its statements are
-written out in SQL: a handful of round trips, nothing for the ORM to compile.
-Writes that happen rarely (expiring run-out leases) go through the ORM.
+written out in SQL, nothing for the ORM to compile. On PostgreSQL the common case
+is one call of the claim function built from these statements (see
+``claim_function.py``); the statement-by-statement path here does the rest, and
+every claim on SQLite. Writes that happen rarely (expiring run-out leases) go
+through the ORM.
 """
 
 from __future__ import annotations
