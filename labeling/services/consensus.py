@@ -23,7 +23,8 @@ from rest_framework.exceptions import ValidationError
 
 from gauntlet.agreement.consensus import ItemConsensus, dawid_skene_fit, majority_vote, needs_escalation
 from gauntlet.workqueue.models import ItemState, Queue, WorkItem
-from labeling.models import Consensus, InjuryLabel, Label
+from labeling.models import Consensus, InjuryLabel
+from labeling.selectors import gold_labels, label_rows, labels_counted
 
 logger = logging.getLogger(__name__)
 
@@ -64,30 +65,14 @@ def consensus_settings(queue: Queue, *, strict: bool = False) -> ConsensusSettin
     return ConsensusSettings(method, threshold, step, max(cap, queue.overlap))
 
 
-def _label_rows(queue: Queue, item: WorkItem | None = None) -> list[tuple[int, int, str]]:
-    labels = Label.objects.filter(queue=queue, rejected=False)
-    if item is not None:
-        labels = labels.filter(item=item)
-    return [(i, r, v) for i, r, v in labels.order_by("id").values_list("item_id", "rater_id", "value")]
-
-
-def _gold(queue: Queue) -> dict[int, str]:
-    gold: dict[int, str] = {}
-    for item_id, answer in WorkItem.objects.filter(queue=queue, is_gold=True).values_list(
-        "id", "gold_answer"
-    ):
-        label = answer.get("label") if isinstance(answer, dict) else answer
-        if label in ("injurious", "not_injurious"):
-            gold[item_id] = label
-    return gold
-
-
 def _compute(queue: Queue, settings: ConsensusSettings, item: WorkItem | None) -> dict[Any, ItemConsensus]:
     if settings.method == "dawid_skene":
         # DS learns each rater's confusion from the whole queue, so it is always fitted on all of it.
-        rows = _label_rows(queue)
-        return dawid_skene_fit(rows, gold=_gold(queue) or None).consensus if rows else {}
-    rows = _label_rows(queue, item)
+        rows = label_rows(labels_counted(queue=queue))
+        gold = gold_labels(WorkItem.objects.filter(queue=queue))
+        return dawid_skene_fit(rows, gold=gold or None).consensus if rows else {}
+    labels = labels_counted(queue=queue)
+    rows = label_rows(labels.filter(item=item) if item is not None else labels)
     return majority_vote(rows) if rows else {}
 
 
@@ -147,11 +132,7 @@ def queue_consensus_recompute(*, queue: Queue) -> int:
     items = {item.pk: item for item in WorkItem.objects.filter(queue=queue, state=ItemState.COMPLETE)}
     if not items:
         return 0
-    if settings.method == "dawid_skene":
-        results = _compute(queue, settings, None)
-    else:
-        rows = [row for row in _label_rows(queue) if row[0] in items]
-        results = majority_vote(rows) if rows else {}
+    results = _compute(queue, settings, None)  # items not complete are skipped below
     written = 0
     for item_id, result in results.items():
         item = items.get(item_id)

@@ -40,7 +40,6 @@ from labeling.models import Example
 from labeling.services.examples import FieldError, batch_clean, example_fields_clean
 
 FORMATS = ("jsonl", "csv")
-KNOWN_COLUMNS = ("prompt", "completion", "id", "source", "label")
 REQUIRED_COLUMNS = ("prompt", "completion")
 ProgressCallback = Callable[[int], None]  # called with the number of bytes read since the last call
 

@@ -13,7 +13,6 @@ coin flip), so the interval is, if anything, conservative.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -43,16 +42,12 @@ def _check_outcome(outcome: str) -> None:
 
 def wilson_interval(successes: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for a proportion; ``successes`` may be fractional (ties as halves)."""
-    from scipy.stats import norm
+    from statsmodels.stats.proportion import proportion_confint
 
     if n <= 0:
         raise ValueError("the Wilson interval needs at least one trial")
-    z = float(norm.ppf(1 - (1 - confidence) / 2))
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z / denominator * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low, high = proportion_confint(successes, n, alpha=1 - confidence, method="wilson")
+    return max(0.0, float(low)), min(1.0, float(high))
 
 
 def win_rate(outcomes: Iterable[str], *, confidence: float = 0.95) -> WinRate:
@@ -81,17 +76,13 @@ class BradleyTerry:
     converged: bool
 
 
-def _reaches_all(edges: np.ndarray) -> bool:
-    """Whether every node is reachable from node 0 along ``edges[i, j] > 0``."""
-    seen = {0}
-    frontier = [0]
-    while frontier:
-        i = frontier.pop()
-        for j in np.flatnonzero(edges[i]).tolist():
-            if j not in seen:
-                seen.add(j)
-                frontier.append(j)
-    return len(seen) == edges.shape[0]
+def _connected(edges: np.ndarray, *, strongly: bool = False) -> bool:
+    """Whether the graph ``edges[i, j] > 0`` is in one piece (``strongly``: every node
+    reaches every other along the edges' direction)."""
+    from scipy.sparse.csgraph import connected_components
+
+    pieces, _ = connected_components(edges > 0, directed=strongly, connection="strong")
+    return int(pieces) == 1
 
 
 def bradley_terry(
@@ -138,11 +129,11 @@ def bradley_terry(
         wins[i, j] += credit_i
         wins[j, i] += 1.0 - credit_i
     compared = (wins + wins.T) > 0
-    if not _reaches_all(compared):
+    if not _connected(compared):
         raise ValueError("the comparison graph is not connected; compare across the groups first")
     wins += np.where(compared, pseudo_ties / 2, 0.0)
     games = wins + wins.T
-    if not (_reaches_all(wins > 0) and _reaches_all(wins.T > 0)):
+    if not _connected(wins, strongly=True):
         raise ValueError(
             "Bradley-Terry strengths do not exist for these comparisons: some group of systems never "
             "lost (or never won) against the rest; pass pseudo_ties > 0 or collect more comparisons"

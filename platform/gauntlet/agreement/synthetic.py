@@ -20,8 +20,6 @@ import pandas as pd
 
 from gauntlet.agreement.table import INJURIOUS, INJURY_CATEGORIES, NOT_INJURIOUS
 
-RATER_KINDS = ("good", "sloppy", "spammer", "adversarial")
-
 
 @dataclass(frozen=True)
 class SyntheticCrowd:

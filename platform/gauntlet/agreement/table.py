@@ -177,8 +177,3 @@ def label_table(
         rater_index=rater_index,
         label_index=label_index,
     )
-
-
-def python_scalar(value: Any) -> Any:
-    """A numpy scalar as the matching Python value (ids come back out of numpy arrays)."""
-    return value.item() if isinstance(value, np.generic) else value
