@@ -21,6 +21,7 @@ from gauntlet.agreement.raters import flag_raters, rater_stats
 from gauntlet.agreement.report import agreement_report, json_safe
 from gauntlet.agreement.table import COMPARISON_OUTCOMES, INJURIOUS, NOT_INJURIOUS
 from gauntlet.workqueue.models import JUDGED_STATUSES, Assignment, Queue, QueueKind, WorkItem
+from gauntlet.workqueue.selectors import contractor_gold_accuracy
 from labeling.models import Comparison, ComparisonOutcome, Consensus, Label
 
 FLAGGED_DISAGREEMENTS_SHOWN = 50
@@ -176,19 +177,27 @@ def rater_audit(*, rater: User) -> dict[str, Any]:
         for claimed, submitted in judged.exclude(submitted_at=None).values_list("claimed_at", "submitted_at")
         if submitted is not None
     ]
-    gold_assignments = judged.exclude(gold_correct=None)
-    n_gold = gold_assignments.count()
-    n_gold_correct = gold_assignments.filter(gold_correct=True).count()
+    gold_record = contractor_gold_accuracy(contractor=rater)
 
     consensus = {
         (row.queue_id, row.example_id): row
         for row in Consensus.objects.filter(item_id__in=item_ids, decided=True, final=True)
     }
-    disagreements = []
-    for label in own.select_related("example", "queue").order_by("-id"):
-        agreed = consensus.get((label.queue_id, label.example_id))
-        if agreed is None or label.value == agreed.label or label.value == "unsure":
+    # Find the disagreeing labels on ids alone, then load the texts of the few shown.
+    shown: list[tuple[int, Consensus]] = []
+    for label_id, queue_id, example_id, value in own.order_by("-id").values_list(
+        "id", "queue_id", "example_id", "value"
+    ):
+        agreed = consensus.get((queue_id, example_id))
+        if agreed is None or value == agreed.label or value == "unsure":
             continue
+        shown.append((label_id, agreed))
+        if len(shown) >= FLAGGED_DISAGREEMENTS_SHOWN:
+            break
+    labels = Label.objects.select_related("example", "queue").in_bulk([label_id for label_id, _ in shown])
+    disagreements = []
+    for label_id, agreed in shown:
+        label = labels[label_id]
         disagreements.append(
             {
                 "queue": {"id": label.queue_id, "name": label.queue.name},
@@ -204,8 +213,6 @@ def rater_audit(*, rater: User) -> dict[str, Any]:
                 "labelled_at": label.created_at.isoformat(),
             }
         )
-        if len(disagreements) >= FLAGGED_DISAGREEMENTS_SHOWN:
-            break
 
     profile = getattr(rater, "contractor_profile", None)
     per_queue = list(own.values("queue_id", "queue__name").annotate(n=Count("id")).order_by("queue_id"))
@@ -231,9 +238,9 @@ def rater_audit(*, rater: User) -> dict[str, Any]:
                 "median_seconds_claim_to_submit": _median(wall),
             },
             "gold_record": {
-                "n_gold": n_gold,
-                "n_correct": n_gold_correct,
-                "accuracy": (n_gold_correct / n_gold) if n_gold else None,
+                "n_gold": gold_record["scored"],
+                "n_correct": gold_record["correct"],
+                "accuracy": gold_record["accuracy"],
             },
             "flags": flags,
             "flagged": bool(flags),
