@@ -189,6 +189,8 @@ SPECTACULAR_SETTINGS = {
         "ClassifierVersionStatusEnum": "ml_worker.models.VersionStatus",
         "TrainingRunStatusEnum": "ml_worker.models.RunStatus",
         "AssignmentStatusEnum": "gauntlet.workqueue.models.AssignmentStatus",
+        "QueueStateEnum": "gauntlet.workqueue.models.QueueState",
+        "WorkItemStateEnum": "gauntlet.workqueue.models.ItemState",
         "RewriteSessionStatusEnum": "attacks.models.SessionStatus",
         "AttackSubmissionStatusEnum": "attacks.models.SubmissionStatus",
         "ParaphraseBatchStatusEnum": "attacks.models.BatchStatus",
@@ -324,14 +326,6 @@ GAUNTLET_TORCH_THREADS = env.env_int("GAUNTLET_TORCH_THREADS", os.cpu_count() or
 WORKQUEUE_HEARTBEAT_CAP_SECONDS = env.env_int("GAUNTLET_HEARTBEAT_CAP_SECONDS", 60)
 # Gold items are judged by every contractor once; this is their default judgments_wanted.
 WORKQUEUE_GOLD_JUDGMENTS_WANTED = env.env_int("GAUNTLET_GOLD_JUDGMENTS_WANTED", 1000)
-# Stable OpenAPI names for the engine's status enums (other apps have "status" fields too).
-SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(  # type: ignore[union-attr,attr-defined]
-    {
-        "AssignmentStatusEnum": "gauntlet.workqueue.models.AssignmentStatus",
-        "QueueStateEnum": "gauntlet.workqueue.models.QueueState",
-        "WorkItemStateEnum": "gauntlet.workqueue.models.ItemState",
-    }
-)
 
 # --- payments (owned by the payments app) -----------------------------------------
 # Auto-approval delay (seconds) for queues without their own auto_approve_seconds; unset or 0 = never.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import statistics
-from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
@@ -47,18 +46,12 @@ def claim_refusal(
     return None
 
 
-def work_item_candidates(*, queue: Queue, contractor: User, gold: bool) -> QuerySet[WorkItem]:
-    """Items ``contractor`` could lease now from one pool (gold or not), best first.
-
-    Best = highest priority, then closest to completion, then oldest. The filter
-    ``judgments_received < judgments_wanted - active_leases`` is written exactly as
-    the partial index ``workitem_claimable`` states it, so PostgreSQL walks that
-    index and never visits full items.
-    """
+def _claimable_by(contractor: User) -> QuerySet[WorkItem]:
+    """Open items with a free slot that ``contractor`` did not author and does not hold
+    or judge (the filter is written exactly as the partial index ``workitem_claimable``
+    states it, so PostgreSQL walks that index and never visits full items)."""
     return (
         WorkItem.objects.filter(
-            queue=queue,
-            is_gold=gold,
             state=ItemState.OPEN,
             judgments_received__lt=F("judgments_wanted") - F("active_leases"),
         )
@@ -70,21 +63,18 @@ def work_item_candidates(*, queue: Queue, contractor: User, gold: bool) -> Query
                 )
             )
         )
-        .order_by("-priority", "-judgments_received", "id")
     )
 
 
-def contractor_open_assignments(
-    *, contractor: User, queue: Queue | None = None, now: datetime | None = None
-) -> QuerySet[Assignment]:
+def contractor_open_assignments(*, contractor: User) -> QuerySet[Assignment]:
     """Leased assignments whose lease has not run out (expired-but-unswept ones are not open)."""
-    now = now or timezone.now()
-    qs = Assignment.objects.filter(
-        contractor=contractor, status=AssignmentStatus.LEASED, lease_expires_at__gt=now
+    return (
+        Assignment.objects.filter(
+            contractor=contractor, status=AssignmentStatus.LEASED, lease_expires_at__gt=timezone.now()
+        )
+        .select_related("item", "queue")
+        .order_by("id")
     )
-    if queue is not None:
-        qs = qs.filter(queue=queue)
-    return qs.select_related("item", "queue").order_by("id")
 
 
 def contractor_history(*, contractor: User) -> QuerySet[Assignment]:
@@ -128,14 +118,14 @@ def queues_for_contractor(*, contractor: User) -> list[dict[str, Any]]:
         for q in Queue.objects.filter(state=QueueState.OPEN).order_by("-priority", "id")
         if claim_refusal(queue=q, contractor=contractor, profile=profile) is None
     ]
-    rows = []
-    for queue in queues:
-        available = (
-            work_item_candidates(queue=queue, contractor=contractor, gold=False).count()
-            + work_item_candidates(queue=queue, contractor=contractor, gold=True).count()
-        )
-        rows.append({"queue": queue, "available": available})
-    return rows
+    available = dict(
+        _claimable_by(contractor)
+        .filter(queue__in=queues)
+        .values("queue")
+        .annotate(n=Count("id"))
+        .values_list("queue", "n")
+    )
+    return [{"queue": queue, "available": available.get(queue.pk, 0)} for queue in queues]
 
 
 def queue_progress(*, queue: Queue) -> dict[str, Any]:

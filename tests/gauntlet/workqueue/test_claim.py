@@ -145,11 +145,3 @@ def test_claim_is_one_prepared_call_of_the_installed_claim_function(claim_path: 
         # the generic plan can use the partial claim index.
         (pick,) = [statement for statement in prepared if "FOR UPDATE SKIP LOCKED" in statement]
         assert "'open'" in pick
-
-
-def test_literal_refuses_anything_but_a_plain_choice_value() -> None:
-    from gauntlet.common.sql import literal
-
-    assert literal("open", "leased") == "'open', 'leased'"
-    with pytest.raises(ValueError, match="not a plain choice value"):
-        literal("open'; DROP TABLE x; --")

@@ -9,7 +9,6 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 
 from gauntlet.accounts.models import User
-from gauntlet.common.sql import columns, fetch, instance_from_row
 from gauntlet.workqueue.models import Assignment, AssignmentStatus, Queue
 
 
@@ -89,15 +88,12 @@ def request_user(request: Request) -> User:
     return cast(User, request.user)
 
 
-_QUEUE_SQL = f'SELECT {columns(Queue, "q")} FROM {Queue._meta.db_table} q WHERE q."id" = %s'  # noqa: S608
-
-
 def queue_or_404(queue_id: int) -> Queue:
-    """The queue, or a 404 (a prepared statement: the manager's queue views start here)."""
-    rows = fetch(_QUEUE_SQL, [queue_id])
-    if not rows:
+    """The queue, or a 404."""
+    queue = Queue.objects.filter(pk=queue_id).first()
+    if queue is None:
         raise NotFound("No such queue.")
-    return instance_from_row(Queue, rows[0])
+    return queue
 
 
 def json_object(value: Any, name: str = "non_field_errors") -> dict[str, Any]:

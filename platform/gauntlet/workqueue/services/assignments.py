@@ -18,7 +18,7 @@ from gauntlet.workqueue.services.leases import items_release_leases
 
 
 def heartbeat_cap_seconds() -> int:
-    return int(getattr(settings, "WORKQUEUE_HEARTBEAT_CAP_SECONDS", 60))
+    return int(settings.WORKQUEUE_HEARTBEAT_CAP_SECONDS)
 
 
 def _lock_own(*, assignment: Assignment, contractor: User, lock_item: bool = False) -> Assignment:

@@ -45,9 +45,10 @@ def _for_update(*, skip_locked: bool = False) -> str:
 
 def _standing(
     *, queue: Queue, contractor: User, now: datetime
-) -> tuple[ContractorProfile | None, list[int], bool]:
-    """One round trip: the contractor's standing, their live leases in this queue (at
-    most ``max_open_assignments``), and whether any lease in this queue has run out.
+) -> tuple[ContractorProfile | None, int, int | None, bool]:
+    """One round trip: the contractor's standing, how many live leases they hold in this
+    queue (counted up to ``max_open_assignments``) and the oldest one's id, and whether
+    any lease in this queue has run out.
 
     Runs after the claim lock (see :func:`_serialised_fetch`), so that under READ
     COMMITTED its snapshot already holds whatever a concurrent claim by the same
@@ -69,11 +70,10 @@ def _standing(
     params.append(contractor.pk)
     rows = _serialised_fetch(sql, params, contractor=contractor)
     if not rows:
-        return None, [], False
+        return None, 0, None, False
     is_active, qualification, open_count, oldest_open, any_expired = rows[0]
     profile = ContractorProfile(user_id=contractor.pk, is_active=bool(is_active), qualification=qualification)
-    # Only the oldest id is needed; the count says whether the contractor is at the limit.
-    return profile, [oldest_open] * int(open_count), bool(any_expired)
+    return profile, int(open_count), oldest_open, bool(any_expired)
 
 
 def _serialised_fetch(sql: str, params: Sequence[Any], *, contractor: User) -> list[tuple[Any, ...]]:
@@ -180,9 +180,9 @@ def _lease_in_one_statement(
 def _lease_best_item(*, queue: Queue, contractor: User, gold: bool, wait: bool) -> WorkItem | None:
     """Pick the best candidate, lock it and take a slot on it; the item, or None.
 
-    The filter and order are :func:`~gauntlet.workqueue.selectors.work_item_candidates`'s
-    (the filter spelled like the partial index ``workitem_claimable``, so PostgreSQL
-    walks only items with a free slot). ``FOR UPDATE SKIP LOCKED``: concurrent
+    The filter and order are :func:`candidate_sql`'s (the filter spelled like the
+    partial index ``workitem_claimable``, so PostgreSQL walks only items with a free
+    slot). ``FOR UPDATE SKIP LOCKED``: concurrent
     claimers skip each other's rows; with ``wait`` the lock is waited for instead
     (see :func:`assignment_claim`). The counter update is a second statement on
     purpose: it sees the row's latest version, which this transaction already holds,
@@ -308,12 +308,12 @@ def _claim(*, queue_id: int, queue: Queue | None, contractor: User) -> tuple[Que
 @transaction.atomic
 def _claim_once(*, queue: Queue, contractor: User) -> Assignment | None:
     now = timezone.now()
-    profile, open_ids, any_expired = _standing(queue=queue, contractor=contractor, now=now)
+    profile, open_count, oldest_open, any_expired = _standing(queue=queue, contractor=contractor, now=now)
     refusal = claim_refusal(queue=queue, contractor=contractor, profile=profile)
     if refusal is not None:
         raise ClaimRefused(*refusal)
-    if len(open_ids) >= queue.max_open_assignments:
-        return Assignment.objects.select_related("item", "queue").get(pk=open_ids[0])
+    if open_count >= queue.max_open_assignments and oldest_open is not None:
+        return Assignment.objects.select_related("item", "queue").get(pk=oldest_open)
     if any_expired:
         expire_due(queue=queue, now=now, limit=1000)
     gold_first = _serve_gold_first(queue)
@@ -321,7 +321,8 @@ def _claim_once(*, queue: Queue, contractor: User) -> Assignment | None:
     # Skipping locked rows first keeps claimers off each other's toes. Only when every
     # candidate is locked at this instant (near the end of a queue: another claim or a
     # submit holds the last rows) wait for the locks, so "nothing for you" means nothing.
-    for wait in (False, True):
+    # (SQLite locks no rows: there the one pass is all there is.)
+    for wait in (False, True) if connection.features.has_select_for_update else (False,):
         for gold in pools:
             if not wait and connection.vendor == "postgresql":
                 leased = _lease_in_one_statement(queue=queue, contractor=contractor, gold=gold, now=now)

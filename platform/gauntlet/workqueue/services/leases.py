@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import datetime
-from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -39,19 +38,12 @@ def items_release_leases(*, leases_per_item: Counter[int]) -> None:
 
 
 def expire_due(*, queue: Queue | None, now: datetime, limit: int) -> int:
-    """:func:`leases_expire` inside the caller's transaction. The lookup runs on every
-    claim, so it is one plain statement; the rare writes use the ORM."""
-    skip_locked = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
-    in_queue = ' AND "queue_id" = %s' if queue is not None else ""
-    params: list[Any] = [AssignmentStatus.LEASED, connection.ops.adapt_datetimefield_value(now)]
+    """:func:`leases_expire` inside the caller's transaction (the sweeper's, or a claim's
+    that found run-out leases in its queue)."""
+    due = Assignment.objects.filter(status=AssignmentStatus.LEASED, lease_expires_at__lte=now)
     if queue is not None:
-        params.append(queue.pk)
-    with connection.cursor() as cursor:
-        # Only our own table name and fixed clauses are interpolated.
-        sql = f'SELECT "id", "item_id" FROM {ASSIGNMENTS_TABLE} WHERE "status" = %s AND "lease_expires_at" <= %s'  # noqa: S608
-        sql += f'{in_queue} ORDER BY "id" LIMIT {int(limit)}{skip_locked}'
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        due = due.filter(queue=queue)
+    rows = list(due.select_for_update(skip_locked=True).order_by("id").values_list("id", "item_id")[:limit])
     if not rows:
         return 0
     Assignment.objects.filter(id__in=[assignment_id for assignment_id, _ in rows]).update(

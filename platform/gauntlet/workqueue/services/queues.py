@@ -36,7 +36,7 @@ _SMALLINT_MAX = 32767
 
 def gold_judgments_wanted() -> int:
     """Gold items are judged by every contractor once, not by ``overlap`` of them."""
-    return int(getattr(settings, "WORKQUEUE_GOLD_JUDGMENTS_WANTED", 1000))
+    return int(settings.WORKQUEUE_GOLD_JUDGMENTS_WANTED)
 
 
 @transaction.atomic
