@@ -32,6 +32,7 @@ from attacks.models import (
     RewriteSession,
     SessionStatus,
 )
+from attacks.services.verification import bonus_reference
 from gauntlet.payments.models import LedgerEntry, LedgerKind
 
 BOOTSTRAP_RESAMPLES = 2000
@@ -110,7 +111,7 @@ def attempts_collect() -> list[Attempt]:
     ledger = _ledger(
         assignment_ids={s.assignment_id for s in sessions},
         item_ids=item_ids,
-        references={f"adversarial_example:{pk}" for pk in adversarial.values()},
+        references={bonus_reference(pk) for pk in adversarial.values()},
     )
     attempts = []
     for session in sessions:
@@ -129,7 +130,9 @@ def attempts_collect() -> list[Attempt]:
                 abandoned=session.status == SessionStatus.ABANDONED,
                 verified=adversarial_id is not None,
                 attack_pay=ledger.by_assignment.get(session.assignment_id, Decimal(0)),
-                bonus=ledger.bonuses.get(f"adversarial_example:{adversarial_id}", Decimal(0)),
+                bonus=ledger.bonuses.get(bonus_reference(adversarial_id), Decimal(0))
+                if adversarial_id is not None
+                else Decimal(0),
                 verification=ledger.by_item.get(submission.verification_item_id or 0, Decimal(0))
                 if submission
                 else Decimal(0),

@@ -11,6 +11,7 @@ from typing import Any
 
 from ml_worker.models import ClassifierVersion
 from ml_worker.services import live
+from ml_worker.services.scoring import pairs_score
 
 
 def text_score(*, version: ClassifierVersion, prompt: str, completion: str) -> float:
@@ -21,49 +22,20 @@ def text_score(*, version: ClassifierVersion, prompt: str, completion: str) -> f
 
 
 def text_saliency(*, version: ClassifierVersion, prompt: str, completion: str) -> dict[str, Any]:
-    from ml_worker import tasks
-
     live.live_text_validate(prompt=prompt, completion=completion)
-    return live.live_request(
-        tasks.live_saliency, kwargs={"prompt": prompt, "completion": completion, "version_id": version.pk}
-    )
+    return live.live_saliency_request(prompt=prompt, completion=completion, version=version)
 
 
 def text_substitutions(
     *, version: ClassifierVersion, prompt: str, completion: str, field: str, start: int, end: int, k: int
 ) -> dict[str, Any]:
-    from ml_worker import tasks
-
     live.live_text_validate(prompt=prompt, completion=completion)
-    live.live_span_validate(prompt=prompt, completion=completion, field=field, start=start, end=end)
-    return live.live_request(
-        tasks.live_substitutions,
-        kwargs={
-            "prompt": prompt,
-            "completion": completion,
-            "field": field,
-            "start": start,
-            "end": end,
-            "k": k,
-            "version_id": version.pk,
-        },
+    return live.live_substitutions_request(
+        prompt=prompt, completion=completion, version=version, field=field, start=start, end=end, k=k
     )
 
 
 def texts_score(*, version: ClassifierVersion, pairs: list[tuple[str, str]]) -> list[float | None]:
-    """Batch scores for worker-side code (paraphrase batches run on the gpu queue already)."""
-    from ml_worker import runtime
-
-    if not pairs:
-        return []
-    clf = runtime.classifier_for(version)
-    try:
-        return [float(p) for p in clf.score(pairs)]
-    except ValueError:
-        out: list[float | None] = []
-        for pair in pairs:
-            try:
-                out.append(float(clf.score([pair])[0]))
-            except ValueError:
-                out.append(None)  # a completion over the token limit cannot be judged
-        return out
+    """Batch scores for worker-side code (paraphrase batches run on the gpu queue already);
+    None for a pair the model cannot take (a completion over the token limit)."""
+    return pairs_score(version, pairs) if pairs else []

@@ -13,7 +13,6 @@ from rest_framework.views import APIView
 
 from gauntlet.accounts.permissions import IsManager
 from gauntlet.api import ApiError, Pagination
-from ml_worker import tasks
 from ml_worker.models import ClassifierVersion, TrainingRun
 from ml_worker.selectors import classifier_version_list, training_run_get
 from ml_worker.services import live
@@ -80,10 +79,7 @@ class LiveSaliencyApi(APIView):
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer, **_WORKER_503})
     def post(self, request: Request) -> Response:
         data, version = _pair(request, self.InputSerializer)
-        answer = live.live_request(
-            tasks.live_saliency,
-            kwargs={"prompt": data["prompt"], "completion": data["completion"], "version_id": version.pk},
-        )
+        answer = live.live_saliency_request(prompt=data["prompt"], completion=data["completion"], version=version)
         return Response(self.OutputSerializer(answer).data)
 
 
@@ -120,16 +116,9 @@ class LiveSubstitutionsApi(APIView):
     def post(self, request: Request) -> Response:
         data, version = _pair(request, self.InputSerializer)
         span = data["span"]
-        live.live_span_validate(
-            prompt=data["prompt"], completion=data["completion"], field=span["field"],
-            start=span["start"], end=span["end"],
-        )  # fmt: skip
-        answer = live.live_request(
-            tasks.live_substitutions,
-            kwargs={
-                "prompt": data["prompt"], "completion": data["completion"], "field": span["field"],
-                "start": span["start"], "end": span["end"], "k": data["k"], "version_id": version.pk,
-            },
+        answer = live.live_substitutions_request(
+            prompt=data["prompt"], completion=data["completion"], version=version,
+            field=span["field"], start=span["start"], end=span["end"], k=data["k"],
         )  # fmt: skip
         return Response(self.OutputSerializer(answer).data)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,15 +15,10 @@ from attacks import reports
 from attacks.models import AttackSource, ParaphraseBatch
 from attacks.selectors import adversarial_example_list, adversarial_matrix, paraphrase_batch_counts
 from attacks.services.paraphrase import SELECTIONS, paraphrase_batch_create
-from gauntlet.accounts.models import User
 from gauntlet.accounts.permissions import IsManager
 from gauntlet.api import ApiError, Pagination
+from gauntlet.workqueue.apis.common import request_user
 from gauntlet.workqueue.models import Queue
-
-
-def _user(request: Request) -> User:
-    """The authenticated user (the permission classes have already refused anonymous requests)."""
-    return cast(User, request.user)
 
 
 class AdversarialExampleListApi(APIView):
@@ -132,7 +127,7 @@ class ParaphraseBatchCreateApi(APIView):
                 fields={"verification_queue": ["unknown"]},
             )
         batch = paraphrase_batch_create(
-            created_by=_user(request),
+            created_by=request_user(request),
             verification_queue=queue,
             selection=values.pop("sources"),
             **values,

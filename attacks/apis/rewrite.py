@@ -5,7 +5,7 @@ A contractor only ever sees their own sessions: anyone else's id answers 404.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -16,18 +16,15 @@ from rest_framework.views import APIView
 from attacks.models import EditTool, RewriteSession
 from attacks.selectors import attack_submissions_for_author, rewrite_session_for_contractor
 from attacks.services import sessions as session_services
-from gauntlet.accounts.models import User
 from gauntlet.accounts.permissions import IsContractor
 from gauntlet.api import ApiError
+from gauntlet.workqueue.apis.common import request_user
 from gauntlet.workqueue.models import Queue
 from gauntlet.workqueue.services import assignment_claim
 
 EDIT_TOOLS = [t for t in EditTool.values if t != EditTool.SEED]
 
 
-def _user(request: Request) -> User:
-    """The authenticated user (the permission classes have already refused anonymous requests)."""
-    return cast(User, request.user)
 
 
 class SessionOutputSerializer(serializers.Serializer):
@@ -53,7 +50,7 @@ class SessionOutputSerializer(serializers.Serializer):
 
 
 def _own(session_id: int, request: Request) -> RewriteSession:
-    session = rewrite_session_for_contractor(session_id=session_id, contractor=_user(request))
+    session = rewrite_session_for_contractor(session_id=session_id, contractor=request_user(request))
     if session is None:
         raise ApiError("not_found", "No such rewrite session.", status.HTTP_404_NOT_FOUND)
     return session_services.rewrite_session_close_if_lapsed(session=session)  # a lapsed task never looks open
@@ -75,7 +72,7 @@ class RewriteSessionStartApi(APIView):
         queue = Queue.objects.filter(pk=data.validated_data["queue"], kind="rewrite").first()
         if queue is None:
             raise ApiError("not_found", "No such rewrite queue.", status.HTTP_404_NOT_FOUND)
-        assignment = assignment_claim(queue=queue, contractor=_user(request))
+        assignment = assignment_claim(queue=queue, contractor=request_user(request))
         if assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         session = session_services.rewrite_session_open(assignment=assignment)
@@ -116,7 +113,7 @@ class RewriteEditCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         edit = session_services.rewrite_edit_record(
-            session=session, contractor=_user(request), **data.validated_data
+            session=session, contractor=request_user(request), **data.validated_data
         )
         threshold = session.classifier_version.threshold
         out = {
@@ -134,7 +131,7 @@ class RewriteSaliencyApi(APIView):
     @extend_schema(request=None, responses={200: dict})
     def post(self, request: Request, session_id: int) -> Response:
         session = _own(session_id, request)
-        return Response(session_services.rewrite_saliency(session=session, contractor=_user(request)))
+        return Response(session_services.rewrite_saliency(session=session, contractor=request_user(request)))
 
 
 class RewriteSubstitutionsApi(APIView):
@@ -154,7 +151,7 @@ class RewriteSubstitutionsApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         answer = session_services.rewrite_substitutions(
-            session=session, contractor=_user(request), **data.validated_data
+            session=session, contractor=request_user(request), **data.validated_data
         )
         return Response(answer)
 
@@ -183,7 +180,7 @@ class RewriteSubmitApi(APIView):
     @extend_schema(request=None, responses={201: SubmissionOutputSerializer})
     def post(self, request: Request, session_id: int) -> Response:
         session = _own(session_id, request)
-        submission = session_services.rewrite_session_submit(session=session, contractor=_user(request))
+        submission = session_services.rewrite_session_submit(session=session, contractor=request_user(request))
         return Response(SubmissionOutputSerializer(submission).data, status=status.HTTP_201_CREATED)
 
 
@@ -193,7 +190,7 @@ class RewriteAbandonApi(APIView):
     @extend_schema(request=None, responses=SessionOutputSerializer)
     def post(self, request: Request, session_id: int) -> Response:
         session = session_services.rewrite_session_abandon(
-            session=_own(session_id, request), contractor=_user(request)
+            session=_own(session_id, request), contractor=request_user(request)
         )
         return Response(SessionOutputSerializer(session).data)
 
@@ -205,5 +202,5 @@ class MyRewritesListApi(APIView):
 
     @extend_schema(responses=SubmissionOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
-        rows: Any = attack_submissions_for_author(author=_user(request))
+        rows: Any = attack_submissions_for_author(author=request_user(request))
         return Response(SubmissionOutputSerializer(rows, many=True).data)

@@ -9,7 +9,6 @@ distance, ``ml_worker.core.similarity``) and, when
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,34 +16,15 @@ from django.conf import settings
 
 from attacks.models import AdversarialExample, AttackSubmission, SubmissionStatus
 from gauntlet.accounts.models import User
+from ml_worker.core.similarity import normalized_edit_distance
 
 
 def attack_text(prompt: str, completion: str) -> str:
     return f"{prompt}\n{completion}"
 
 
-def _edit_distance_normalized(a: str, b: str) -> float:
-    try:
-        from ml_worker.core.similarity import normalized_edit_distance
-    except ImportError:  # the core's similarity module not installed: the same definition, locally
-        return _levenshtein(a, b) / max(len(a), len(b), 1)
-    return float(normalized_edit_distance(a, b))
-
-
-def _levenshtein(a: str, b: str) -> int:
-    if len(a) < len(b):
-        a, b = b, a
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
-
-
 def edit_similarity(a: str, b: str) -> float:
-    return 1.0 - _edit_distance_normalized(a, b)
+    return 1.0 - float(normalized_edit_distance(a, b))
 
 
 @dataclass(frozen=True)
@@ -63,8 +43,7 @@ class NearDuplicate:
         )
 
 
-def _comparables(*, author: User | None, exclude_example_ids: Iterable[int]) -> list[tuple[int, str, str]]:
-    excluded = set(exclude_example_ids)
+def _comparables(*, author: User | None) -> list[tuple[int, str, str]]:
     rows: dict[int, tuple[str, str]] = {}
     for example_id, prompt, completion in AdversarialExample.objects.values_list(
         "example_id", "example__prompt", "example__completion"
@@ -77,16 +56,14 @@ def _comparables(*, author: User | None, exclude_example_ids: Iterable[int]) -> 
             .values_list("example_id", "example__prompt", "example__completion")
         ):
             rows.setdefault(example_id, ("your earlier submission", attack_text(prompt, completion)))
-    return [(pk, kind, text) for pk, (kind, text) in sorted(rows.items()) if pk not in excluded]
+    return [(pk, kind, text) for pk, (kind, text) in sorted(rows.items())]
 
 
-def near_duplicate_find(
-    *, prompt: str, completion: str, author: User | None, exclude_example_ids: Iterable[int] = ()
-) -> NearDuplicate | None:
+def near_duplicate_find(*, prompt: str, completion: str, author: User | None) -> NearDuplicate | None:
     """The first earlier text the new one is too close to, or None."""
     text = attack_text(prompt, completion)
     max_edit = float(settings.GAUNTLET_NEAR_DUPLICATE_MAX_EDIT_SIMILARITY)
-    candidates = _comparables(author=author, exclude_example_ids=exclude_example_ids)
+    candidates = _comparables(author=author)
     for example_id, kind, other in candidates:
         # Edit distance is at least the length difference: skip pairs that cannot be close.
         if 1.0 - abs(len(text) - len(other)) / max(len(text), len(other), 1) <= max_edit:

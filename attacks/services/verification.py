@@ -12,8 +12,9 @@ from gauntlet.workqueue.models import WorkItem
 from labeling.models import Consensus, InjuryLabel
 
 
-def bonus_reference(adversarial: AdversarialExample) -> str:
-    return f"adversarial_example:{adversarial.pk}"
+def bonus_reference(adversarial_id: int) -> str:
+    """The payments reference of an adversarial example's bonus (paid once per reference)."""
+    return f"adversarial_example:{adversarial_id}"
 
 
 @transaction.atomic
@@ -79,6 +80,6 @@ def _pay_author_bonus(submission: AttackSubmission) -> None:
     bonus_award_rule(
         contractor=submission.author,
         queue=submission.session.assignment.queue,
-        reference=bonus_reference(adversarial),
+        reference=bonus_reference(adversarial.pk),
         reason=f"verified adversarial example {adversarial.pk} against {adversarial.round}",
     )

@@ -154,6 +154,26 @@ def live_score_request(*, prompt: str, completion: str, version: ClassifierVersi
 # --- worker side ------------------------------------------------------------------
 
 
+def live_saliency_request(*, prompt: str, completion: str, version: ClassifierVersion) -> dict[str, Any]:
+    """Token saliency of the pair under ``version``, from a gpu worker."""
+    from ml_worker import tasks
+
+    return live_request(
+        tasks.live_saliency, kwargs={"prompt": prompt, "completion": completion, "version_id": version.pk}
+    )
+
+
+def live_substitutions_request(
+    *, prompt: str, completion: str, version: ClassifierVersion, field: str, start: int, end: int, k: int
+) -> dict[str, Any]:
+    """Up to ``k`` re-scored replacements for the span, from a gpu worker (the span is checked first)."""
+    from ml_worker import tasks
+
+    live_span_validate(prompt=prompt, completion=completion, field=field, start=start, end=end)
+    kwargs = {"prompt": prompt, "completion": completion, "field": field, "start": start, "end": end, "k": k}
+    return live_request(tasks.live_substitutions, kwargs={**kwargs, "version_id": version.pk})
+
+
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 

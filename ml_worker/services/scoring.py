@@ -15,7 +15,7 @@ from ml_worker.models import ClassifierVersion, Score
 logger = logging.getLogger(__name__)
 
 
-def _model_scores(version: ClassifierVersion, pairs: Sequence[tuple[str, str]]) -> list[float | None]:
+def pairs_score(version: ClassifierVersion, pairs: Sequence[tuple[str, str]]) -> list[float | None]:
     """P(injurious) per pair; None for a pair the model cannot take (a completion over the token limit)."""
     clf = runtime.classifier_for(version)
     batch = settings.GAUNTLET_SCORE_FORWARD_BATCH
@@ -65,7 +65,7 @@ def examples_score(*, example_ids: Sequence[int], version: ClassifierVersion) ->
         if digest not in cached:
             missing.setdefault(digest, (prompt, completion))
     if missing:
-        probabilities = _model_scores(version, list(missing.values()))
+        probabilities = pairs_score(version, list(missing.values()))
         cached.update({d: p for d, p in zip(missing, probabilities, strict=True) if p is not None})
     rows = [
         Score(example_id=pk, classifier_version=version, content_hash=digest, probability=cached[digest])

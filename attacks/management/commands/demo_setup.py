@@ -58,7 +58,7 @@ class Command(BaseCommand):
         manager = self._accounts()
         if not options["no_data"]:
             self._classifier(train=options["train"])
-            self._examples(n=options["examples"], manager=manager)
+            self._examples(n=options["examples"])
             self._queues(manager=manager)
             scored = score_unscored()
             self.stdout.write(f"Scored {scored} example(s) with the active classifier.")
@@ -80,7 +80,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Fine-tuning {TRAINED_NAME} on {train} synthetic stories (one epoch)…")
             call_command("train_classifier", synthetic=train, epochs=1, name=TRAINED_NAME, stdout=self.stdout)
 
-    def _examples(self, *, n: int, manager: User) -> None:
+    def _examples(self, *, n: int) -> None:
         rows = [
             {
                 "prompt": prompt,
