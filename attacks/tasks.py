@@ -1,8 +1,8 @@
 """Celery entry points of the attacks app. Thin: load by id, call the service.
 
-The paraphrase and matrix tasks run model code, so they are sent to the ``gpu`` queue
-explicitly (the project's routes only cover ``ml_worker.tasks.*``); the lapsed-session
-sweep is database work for the default queue.
+The paraphrase and matrix tasks run model code, so the project's routes
+(``gauntlet.celery``) send them to the ``gpu`` queue; the lapsed-session sweep is
+database work for the default queue.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from typing import Any
 
 from celery import shared_task
 
-# Model code: callers send these with apply_async(queue="gpu") (routes only cover ml_worker.tasks.*).
 _common: dict[str, Any] = {"acks_late": True, "reject_on_worker_lost": True}
 
 

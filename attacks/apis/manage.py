@@ -75,7 +75,7 @@ class AdversarialMatrixRefreshApi(APIView):
     def post(self, request: Request) -> Response:
         from attacks import tasks
 
-        transaction.on_commit(lambda: tasks.refresh_adversarial_matrix.apply_async(queue="gpu"))
+        transaction.on_commit(lambda: tasks.refresh_adversarial_matrix.delay())
         return Response({"queued": True}, status=status.HTTP_202_ACCEPTED)
 
 

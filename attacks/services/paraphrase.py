@@ -153,7 +153,7 @@ def paraphrase_batch_create(
         from attacks import tasks
 
         batch_id = batch.pk
-        transaction.on_commit(lambda: tasks.run_paraphrase_batch.apply_async(args=[batch_id], queue="gpu"))
+        transaction.on_commit(lambda: tasks.run_paraphrase_batch.delay(batch_id))
     return batch
 
 

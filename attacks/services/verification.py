@@ -56,7 +56,7 @@ def verification_outcome_record(*, item: WorkItem, consensus: Consensus) -> Atta
             )
             from attacks import tasks
 
-            transaction.on_commit(lambda: tasks.refresh_adversarial_matrix.apply_async(queue="gpu"))
+            transaction.on_commit(lambda: tasks.refresh_adversarial_matrix.delay())
         elif consensus.decided and consensus.label == InjuryLabel.NOT_INJURIOUS:
             submission.status = SubmissionStatus.FAILED
             submission.feedback = (

@@ -5,7 +5,8 @@ Queues (:class:`Queue`):
 - ``default``: cheap bookkeeping on CPU machines (lease expiry, auto-approval,
   consensus, payouts, imports).
 - ``gpu``: everything that runs a model (live score, saliency, substitutions,
-  bulk scoring, paraphrasing, training). ``ml_worker.tasks.*`` is routed here;
+  bulk scoring, paraphrasing, training). ``ml_worker.tasks.*`` and attacks'
+  paraphrase and matrix tasks are routed here;
   gpu workers take one message at a time (prefetch 1) because one message may
   hold the GPU for hours.
 """
@@ -40,6 +41,9 @@ app.conf.update(
     task_routes={
         "ml_worker.tasks.*": {"queue": Queue.GPU.value},
         "gauntlet.gpu_ping": {"queue": Queue.GPU.value},
+        # attacks' tasks that run classifiers (its lapsed-session sweep stays on default)
+        "attacks.tasks.run_paraphrase_batch": {"queue": Queue.GPU.value},
+        "attacks.tasks.refresh_adversarial_matrix": {"queue": Queue.GPU.value},
     },
     # Idempotent tasks are acknowledged after they finish, so a worker that dies
     # mid-task hands the message to another; tasks opt out explicitly if needed.

@@ -353,8 +353,7 @@ GAUNTLET_PARAPHRASE_HTTP_TIMEOUT = float(env.env_str("GAUNTLET_PARAPHRASE_HTTP_T
 # New classifier versions get their column of the adversarial matrix from this periodic task.
 CELERY_BEAT_SCHEDULE["attacks-refresh-adversarial-matrix"] = {
     "task": "attacks.tasks.refresh_adversarial_matrix",
-    "schedule": timedelta(minutes=10),
-    "options": {"queue": "gpu"},  # it runs the classifiers; the project routes only cover ml_worker.tasks.*
+    "schedule": timedelta(minutes=10),  # on the gpu queue (gauntlet.celery's routes)
 }
 # Rewrite sessions whose lease expired or was released are marked abandoned (also done lazily on access).
 CELERY_BEAT_SCHEDULE["attacks-close-lapsed-rewrite-sessions"] = {

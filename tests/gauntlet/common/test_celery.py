@@ -9,6 +9,10 @@ def test_model_tasks_are_routed_to_the_gpu_queue() -> None:
     route = app.amqp.router.route({}, "ml_worker.tasks.live_score", args=(), kwargs={})
     assert route["queue"].name == Queue.GPU
     assert app.amqp.router.route({}, "gauntlet.ping", args=(), kwargs={})["queue"].name == Queue.DEFAULT
+    for task in ("attacks.tasks.run_paraphrase_batch", "attacks.tasks.refresh_adversarial_matrix"):
+        assert app.amqp.router.route({}, task, args=(), kwargs={})["queue"].name == Queue.GPU
+    sweep = app.amqp.router.route({}, "attacks.tasks.close_lapsed_rewrite_sessions", args=(), kwargs={})
+    assert sweep["queue"].name == Queue.DEFAULT
 
 
 def test_broker_is_redis_with_a_visibility_timeout_above_the_longest_run(settings) -> None:
