@@ -4,15 +4,12 @@ Module-level state, one per process (a prefork child, or the web process when
 Celery runs eagerly). ``classifier_for(version)`` returns the loaded
 :class:`InjuryClassifier` for that version, loading it (through
 ``artifacts.materialize`` into ``GAUNTLET_MODEL_CACHE/<version id>``) only when
-the process holds a different one. ``active_version_id()`` asks the database at
-most once per ``GAUNTLET_ACTIVE_VERSION_TTL`` seconds, so a promotion reaches
-every worker within about a second without a query per request.
+the process holds a different one.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +19,7 @@ from django.conf import settings
 from gauntlet.common import storage
 from ml_worker.core.artifacts import materialize
 from ml_worker.core.classifier import InjuryClassifier
-from ml_worker.models import ClassifierVersion, VersionStatus
+from ml_worker.models import ClassifierVersion
 
 
 @dataclass
@@ -33,7 +30,6 @@ class _Loaded:
 
 _lock = threading.Lock()
 _loaded: _Loaded | None = None
-_active_cache: tuple[float, int | None] = (0.0, None)
 
 
 def artifact_dir(version: ClassifierVersion) -> Path:
@@ -59,29 +55,15 @@ def classifier_for(version: ClassifierVersion) -> InjuryClassifier:
         return _loaded.classifier
 
 
-def active_version_id() -> int | None:
-    """The active version's id, cached for ``GAUNTLET_ACTIVE_VERSION_TTL`` seconds."""
-    global _active_cache
-    checked_at, version_id = _active_cache
-    now = time.monotonic()
-    if now - checked_at > settings.GAUNTLET_ACTIVE_VERSION_TTL:
-        version_id = (
-            ClassifierVersion.objects.filter(status=VersionStatus.ACTIVE).values_list("pk", flat=True).first()
-        )
-        _active_cache = (now, version_id)
-    return version_id
-
-
 def loaded_version_id() -> int | None:
     return _loaded.version_id if _loaded is not None else None
 
 
 def reset() -> None:
-    """Forget the loaded model and the cached active id (tests, and after a promotion in-process)."""
-    global _loaded, _active_cache
+    """Forget the loaded model (tests)."""
+    global _loaded
     with _lock:
         _loaded = None
-        _active_cache = (0.0, None)
 
 
 _masked_lm: Any = None
@@ -108,9 +90,8 @@ def reset_after_fork(**_: Any) -> None:
     slower (and can deadlock libgomp when the parent ever computed). Setting the
     thread count again rebuilds the pool inside the child.
     """
-    global _loaded, _active_cache
+    global _loaded
     import torch
 
     _loaded = None
-    _active_cache = (0.0, None)
     torch.set_num_threads(settings.GAUNTLET_TORCH_THREADS)

@@ -15,6 +15,7 @@ Pre-ranking, two ways:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -75,6 +76,13 @@ class MaskedLM:
         tokenizer.truncation_side = "left"
         model = AutoModelForMaskedLM.from_pretrained(directory, local_files_only=True)
         return cls(model.to(target).eval(), tokenizer, target)
+
+    @cached_property
+    def whole_words(self) -> tuple[torch.Tensor, list[str]]:
+        """(token ids on the model's device, words) of the whole-word vocabulary entries:
+        what a masked slot may be filled with. Built once per loaded model."""
+        ids, words = whole_word_tokens(self.tokenizer)
+        return torch.tensor(ids, device=self.device), words
 
 
 def _budget(candidate_pool: int) -> tuple[int, int]:
@@ -144,8 +152,7 @@ def _masked_lm_candidates(
         padding=True,
         return_tensors="pt",
     ).to(mlm.device)
-    ids, words = whole_word_tokens(mlm.tokenizer)
-    allowed = torch.tensor(ids, device=mlm.device)
+    allowed, words = mlm.whole_words
     with torch.inference_mode(), autocast(mlm.device):
         logits = mlm.model(**batch).logits.float()
     n_sub, n_ins = _budget(candidate_pool)
@@ -156,7 +163,7 @@ def _masked_lm_candidates(
             continue
         log_probs = logits[row, masks[0]].log_softmax(dim=-1)[allowed]
         wanted = n_sub if kind == "substitution" else n_ins
-        top = log_probs.topk(min(wanted + 1, len(ids)))
+        top = log_probs.topk(min(wanted + 1, len(words)))
         picked = [(words[i], float(lp)) for lp, i in zip(top.values, top.indices.tolist(), strict=True)]
         candidates += [(w, kind, lp) for w, lp in picked if w != word.lower()][:wanted]
     return candidates

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.db import transaction
 
-from labeling.models import Example
 from ml_worker import runtime
 from ml_worker.models import ClassifierVersion, Score
+from ml_worker.selectors import examples_unscored
 
 logger = logging.getLogger(__name__)
 
@@ -41,14 +41,9 @@ def examples_score(*, example_ids: Sequence[int], version: ClassifierVersion) ->
     version under another example (same content hash) reuse that probability
     without running the model.
     """
-    already = set(
-        Score.objects.filter(classifier_version=version, example_id__in=example_ids).values_list(
-            "example_id", flat=True
-        )
-    )
     todo = list(
-        Example.objects.filter(pk__in=[i for i in example_ids if i not in already])
-        .order_by("id")
+        examples_unscored(version=version)
+        .filter(pk__in=example_ids)
         .values_list("pk", "content_hash", "prompt", "completion")
     )
     if not todo:

@@ -308,8 +308,6 @@ GAUNTLET_DEFAULT_THRESHOLD = float(env.env_str("GAUNTLET_DEFAULT_THRESHOLD", "0.
 # Examples per bulk-scoring task and per forward pass.
 GAUNTLET_SCORE_BATCH_SIZE = env.env_int("GAUNTLET_SCORE_BATCH_SIZE", 512)
 GAUNTLET_SCORE_FORWARD_BATCH = env.env_int("GAUNTLET_SCORE_FORWARD_BATCH", 32)
-# How long a worker trusts its cached idea of the active version before asking the database again.
-GAUNTLET_ACTIVE_VERSION_TTL = float(env.env_str("GAUNTLET_ACTIVE_VERSION_TTL", "1.0"))
 # Most concurrent live requests one forward pass answers (drained from a Redis list).
 GAUNTLET_LIVE_BATCH_MAX = env.env_int("GAUNTLET_LIVE_BATCH_MAX", 16)
 # Token limit per (prompt, completion) pair; the prompt is truncated, the completion never is.
