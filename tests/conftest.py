@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
+import torch
 from django.core.files.storage import storages
 from django.db import connection
 from rest_framework.authtoken.models import Token
@@ -14,6 +15,10 @@ from rest_framework.test import APIClient
 from gauntlet.accounts.models import User
 from tests import services
 from tests.factories import ContractorFactory, ManagerFactory
+
+# One setting for the whole session: torch's default (every core plus an interop pool)
+# oversubscribes the 2 cores the test process shares with PostgreSQL and workers.
+torch.set_num_threads(2)
 
 
 def client_for(user: User | None) -> APIClient:
@@ -57,17 +62,24 @@ def moto_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture
-def s3_storage(moto_endpoint: str, settings: object, request: pytest.FixtureRequest) -> Iterator[str]:
-    """Point artifact storage at a fresh bucket on the moto_server; yields the bucket name."""
-    bucket = f"gauntlet-test-{request.node.name.lower().replace('_', '-')[:30]}-{services.free_port()}"
-    client = boto3.client(
+def s3_client(moto_endpoint: str):  # type: ignore[no-untyped-def]
+    """A boto3 S3 client for the session's moto_server (moto's dummy credentials)."""
+    return boto3.client(
         "s3",
         endpoint_url=moto_endpoint,
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",  # noqa: S106
     )
-    client.create_bucket(Bucket=bucket)
+
+
+@pytest.fixture
+def s3_storage(
+    moto_endpoint: str, s3_client, settings: object, request: pytest.FixtureRequest  # type: ignore[no-untyped-def]
+) -> Iterator[str]:
+    """Point artifact storage at a fresh bucket on the moto_server; yields the bucket name."""
+    bucket = f"gauntlet-test-{request.node.name.lower().replace('_', '-')[:30]}-{services.free_port()}"
+    s3_client.create_bucket(Bucket=bucket)
     backend = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -108,11 +120,13 @@ def celery_worker_process(transactional_db: None) -> Iterator[object]:
     app.conf.task_always_eager = False
     app.control.purge()  # nothing left over from an earlier test reaches this worker
     database_name = connection.settings_dict["NAME"]
-    with services.celery_worker(database_name=database_name) as proc:
-        result = app.send_task("gauntlet.ping")
-        assert result.get(timeout=60) == "pong", "the test worker did not answer"
-        yield proc
-    app.conf.task_always_eager = True
+    try:
+        with services.celery_worker(database_name=database_name) as proc:
+            result = app.send_task("gauntlet.ping")
+            assert result.get(timeout=60) == "pong", "the test worker did not answer"
+            yield proc
+    finally:  # a worker that failed to start must not leave the rest of the session un-eager
+        app.conf.task_always_eager = True
 
 
 @pytest.fixture(autouse=True)

@@ -60,7 +60,6 @@ def bench_score(options: BenchOptions) -> dict[str, Any]:
     use_current = options.params.get("database") == "current"
     path = model_path(options)
     device = pick_device()
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     clf = InjuryClassifier.load(path, device=device)
     pairs = [(p, c) for p, c, _ in pairs_for(max(n_bulk, n_live, 64), seed=1)]
     out: dict[str, Any] = {"device": str(device), "model": str(path), "torch_threads": torch.get_num_threads()}

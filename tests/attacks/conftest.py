@@ -7,7 +7,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import torch
 from django.core.files.storage import storages
 
 from gauntlet.accounts.models import User
@@ -17,8 +16,6 @@ from ml_worker import runtime
 from ml_worker.models import ClassifierVersion, VersionStatus
 from tests.factories import ContractorFactory
 from tests.ml_worker.core import toy
-
-torch.set_num_threads(1)  # 2 shared cores
 
 SEED_PROMPT = "tom went to the park . it was a sunny day ."
 SEED_COMPLETION = "anna hurt the dog ."

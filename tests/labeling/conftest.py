@@ -74,11 +74,6 @@ def label_item(queue: Queue, item: WorkItem, labels: list[str]) -> list[User]:
     return raters
 
 
-@pytest.fixture
-def raters(db: None) -> list[User]:
-    return [new_rater() for _ in range(4)]
-
-
 # Four examples, three raters (columns), labels chosen so every figure can be worked out by hand:
 #   e0: all injurious; e1: 2 not vs 1 injurious; e2: a three-way split (undecided); e3: all not.
 SCENARIO = [

@@ -6,14 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import torch
 from django.core.files.storage import storages
 
 from ml_worker import runtime
 from ml_worker.models import ClassifierVersion, VersionStatus
 from tests.ml_worker.core import toy
-
-torch.set_num_threads(1)  # 2 shared cores: keep the test process from oversubscribing them
 
 
 @pytest.fixture(scope="session")

@@ -2,22 +2,16 @@
 
 from pathlib import Path
 
-import boto3
-
 from gauntlet.common import storage
 
 
-def test_s3_round_trip_through_a_real_moto_server(s3_storage: str, moto_endpoint: str, tmp_path: Path) -> None:
+def test_s3_round_trip_through_a_real_moto_server(s3_storage: str, s3_client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     uri = storage.save_bytes("exports/payouts/2026-11.csv", b"email,total\na@example.com,1.00\n")
     assert uri == f"s3://{s3_storage}/exports/payouts/2026-11.csv"
     assert storage.read_bytes(uri) == b"email,total\na@example.com,1.00\n"
 
     # The object really is in the bucket, as another S3 client sees it.
-    client = boto3.client(
-        "s3", endpoint_url=moto_endpoint, region_name="us-east-1",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-    )  # fmt: skip
-    body = client.get_object(Bucket=s3_storage, Key="exports/payouts/2026-11.csv")["Body"].read()
+    body = s3_client.get_object(Bucket=s3_storage, Key="exports/payouts/2026-11.csv")["Body"].read()
     assert body.startswith(b"email,total")
 
     # Directories (checkpoints) upload and download whole.

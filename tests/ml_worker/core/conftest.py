@@ -1,25 +1,16 @@
-"""Fixtures for the pure ML core: tiny models built from configs, the bundled MiniLM, a real S3 server."""
+"""Fixtures for the pure ML core: tiny models built from configs, the bundled MiniLM (S3: the
+session's moto_server, ``s3_client`` in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
-import torch
 
 from ml_worker.core.classifier import InjuryClassifier
 from ml_worker.core.similarity import SentenceEncoder
 from ml_worker.core.training import TrainConfig, TrainResult, train
 from tests.ml_worker.core import toy
-
-# Tests only: the machine has 2 cores, and torch's default (all cores + interop pool) oversubscribes them.
-torch.set_num_threads(2)
 
 TOY_TRAIN_CONFIG = TrainConfig(
     lr=3e-3,
@@ -70,46 +61,3 @@ def minilm_clf() -> InjuryClassifier:
 def sentence_encoder() -> SentenceEncoder:
     """The bundled MiniLM as a sentence encoder, loaded once for the session."""
     return SentenceEncoder(device="cpu")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    """A real `moto_server` process on a free loopback port, killed at the end of the session."""
-    port = _free_port()
-    executable = Path(sys.executable).with_name("moto_server")
-    process = subprocess.Popen(  # noqa: S603 - fixed argv, our own venv's executable
-        [str(executable), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto_server did not start") from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@pytest.fixture
-def s3_client(s3_endpoint: str):  # type: ignore[no-untyped-def]
-    return boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
-    )

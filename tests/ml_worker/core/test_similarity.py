@@ -11,11 +11,6 @@ from ml_worker.core.similarity import (
 )
 
 
-@pytest.fixture
-def encoder(sentence_encoder: SentenceEncoder) -> SentenceEncoder:
-    return sentence_encoder
-
-
 @pytest.mark.parametrize(
     ("a", "b", "distance"),
     [
@@ -49,7 +44,8 @@ def test_cosine_similarity_of_vectors_and_matrices() -> None:
     np.testing.assert_allclose(matrix, [[2**-0.5, -1.0, 0.0], [2**-0.5, 0.0, 1.0]])
 
 
-def test_minilm_sentence_vectors_are_unit_length_and_rank_meaning(encoder: SentenceEncoder) -> None:
+def test_minilm_sentence_vectors_are_unit_length_and_rank_meaning(sentence_encoder: SentenceEncoder) -> None:
+    encoder = sentence_encoder
     texts = ["A man is eating food.", "A man is eating a piece of bread.", "A man is riding a horse.", "Hi"]
     vectors = encoder.encode(texts, batch_size=2)
     assert vectors.shape == (4, 384)
