@@ -50,10 +50,12 @@ class SessionOutputSerializer(serializers.Serializer):
 
 
 def _own(session_id: int, request: Request) -> RewriteSession:
+    """The contractor's session, or 404. The services it is handed to close it first if its
+    task lapsed, so a lapsed session never looks open."""
     session = rewrite_session_for_contractor(session_id=session_id, contractor=request_user(request))
     if session is None:
         raise ApiError("not_found", "No such rewrite session.", status.HTTP_404_NOT_FOUND)
-    return session_services.rewrite_session_close_if_lapsed(session=session)  # a lapsed task never looks open
+    return session
 
 
 class RewriteSessionStartApi(APIView):
@@ -84,7 +86,8 @@ class RewriteSessionDetailApi(APIView):
 
     @extend_schema(responses=SessionOutputSerializer)
     def get(self, request: Request, session_id: int) -> Response:
-        return Response(SessionOutputSerializer(_own(session_id, request)).data)
+        session = session_services.rewrite_session_close_if_lapsed(session=_own(session_id, request))
+        return Response(SessionOutputSerializer(session).data)
 
 
 class RewriteEditCreateApi(APIView):

@@ -216,14 +216,21 @@ def _require_tools(session: RewriteSession) -> None:
         )
 
 
-def rewrite_saliency(*, session: RewriteSession, contractor: User) -> dict[str, Any]:
-    """Token saliency of the session's current text (tool-assisted sessions only)."""
+def _open_for_tools(*, session: RewriteSession, contractor: User) -> RewriteSession:
+    """The session, checked open and tool-assisted, its task's lease kept alive (the model
+    call that follows runs outside the transaction)."""
     rewrite_session_close_if_lapsed(session=session)
     with transaction.atomic():
         session = _lock_own(session=session, contractor=contractor)
         _require_tools(session)
         _require_open(session)
         _keep_alive(session, contractor)
+    return session
+
+
+def rewrite_saliency(*, session: RewriteSession, contractor: User) -> dict[str, Any]:
+    """Token saliency of the session's current text (tool-assisted sessions only)."""
+    session = _open_for_tools(session=session, contractor=contractor)
     return scoring.text_saliency(
         version=session.classifier_version,
         prompt=session.current_prompt,
@@ -235,12 +242,7 @@ def rewrite_substitutions(
     *, session: RewriteSession, contractor: User, field: str, start: int, end: int, k: int
 ) -> dict[str, Any]:
     """Replacement suggestions for a span of the current text, sorted by the score they give."""
-    rewrite_session_close_if_lapsed(session=session)
-    with transaction.atomic():
-        session = _lock_own(session=session, contractor=contractor)
-        _require_tools(session)
-        _require_open(session)
-        _keep_alive(session, contractor)
+    session = _open_for_tools(session=session, contractor=contractor)
     return scoring.text_substitutions(
         version=session.classifier_version,
         prompt=session.current_prompt,

@@ -74,7 +74,7 @@ class AssignmentHeartbeatApi(APIView):
         data = self.InputSerializer(data=request.data or {})
         data.is_valid(raise_exception=True)
         assignment = services.assignment_heartbeat(
-            assignment=_own_assignment(request, assignment_id),
+            assignment=Assignment(pk=assignment_id),  # the service locks it, if it is yours (else 404)
             contractor=request_user(request),
             active=data.validated_data["active"],
         )
@@ -89,8 +89,8 @@ class AssignmentReleaseApi(APIView):
     @extend_schema(request=None, responses={200: AssignmentSerializer})
     def post(self, request: Request, assignment_id: int) -> Response:
         assignment = services.assignment_release(
-            assignment=_own_assignment(request, assignment_id), contractor=request_user(request)
-        )
+            assignment=Assignment(pk=assignment_id), contractor=request_user(request)
+        )  # the service locks it, if it is yours (else 404)
         return Response(AssignmentSerializer(assignment).data)
 
 
