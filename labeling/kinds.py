@@ -199,13 +199,12 @@ class QualityComparisonKind(TaskKind):
         return ComparisonOutcome.B if answer_shown == ComparisonOutcome.A else ComparisonOutcome.A
 
     def on_submit(self, *, assignment: Assignment, result: dict[str, Any]) -> None:
-        pair, left, _ = self._shown(assignment.item)
+        # Ids only: the texts are not needed here (present() loads them).
+        pair = ComparisonPair.objects.get(pk=assignment.item.payload["pair_id"])
+        b_first = assignment.item.payload.get("shown_first") == "b"
         outcome = self.derandomise(assignment.item, result["answer"])
-        winners: dict[str, Example] = {
-            ComparisonOutcome.A: pair.example_a,
-            ComparisonOutcome.B: pair.example_b,
-        }
-        winner = winners.get(outcome)
+        winners: dict[str, int] = {ComparisonOutcome.A: pair.example_a_id, ComparisonOutcome.B: pair.example_b_id}
+        winner_id = winners.get(outcome)
         Comparison.objects.get_or_create(
             assignment=assignment,
             defaults={
@@ -213,10 +212,10 @@ class QualityComparisonKind(TaskKind):
                 "queue_id": assignment.queue_id,
                 "item_id": assignment.item_id,
                 "rater_id": assignment.contractor_id,
-                "shown_first": left,
+                "shown_first_id": pair.example_b_id if b_first else pair.example_a_id,
                 "answer_shown": result["answer"],
                 "outcome": outcome,
-                "winner": winner,
+                "winner_id": winner_id,
                 "note": result.get("note", ""),
             },
         )

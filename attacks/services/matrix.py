@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import BooleanField, Case, Value, When
+from django.utils import timezone
 
 from attacks import scoring
 from attacks.models import AdversarialEvaluation, AdversarialExample
@@ -24,11 +26,12 @@ def adversarial_matrix_refresh(*, version_ids: list[int] | None = None) -> int:
         stale = AdversarialEvaluation.objects.filter(classifier_version=version).exclude(
             threshold=version.threshold
         )
-        for evaluation in stale:
-            evaluation.threshold = version.threshold
-            evaluation.passes = evaluation.score < version.threshold
-            evaluation.save(update_fields=["threshold", "passes", "evaluated_at"])
-            changed += 1
+        t = version.threshold
+        changed += stale.update(  # update() skips auto_now: evaluated_at is set here
+            threshold=t,
+            passes=Case(When(score__lt=t, then=Value(True)), default=Value(False), output_field=BooleanField()),
+            evaluated_at=timezone.now(),
+        )
         missing = list(
             AdversarialExample.objects.exclude(evaluations__classifier_version=version)
             .select_related("example")

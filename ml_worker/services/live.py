@@ -143,8 +143,10 @@ def live_score_request(*, prompt: str, completion: str, version: ClassifierVersi
     client = None if _eager() else _redis()
     if client is not None:
         entry = {"id": request_id, "prompt": prompt, "completion": completion, "at": time.time()}
-        client.rpush(_pending_key(version.pk), json.dumps(entry))
-        client.expire(_pending_key(version.pk), 300)
+        pending = client.pipeline(transaction=False)  # one round trip
+        pending.rpush(_pending_key(version.pk), json.dumps(entry))
+        pending.expire(_pending_key(version.pk), 300)
+        pending.execute()
     return live_request(
         tasks.live_score,
         kwargs={"prompt": prompt, "completion": completion, "version_id": version.pk, "request_id": request_id},
