@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +13,7 @@ from gauntlet.accounts.models import User
 from gauntlet.workqueue import registry
 from gauntlet.workqueue.exceptions import AssignmentConflict, AssignmentNotFound, LeaseExpired
 from gauntlet.workqueue.models import JUDGED_STATUSES, Assignment, AssignmentStatus, ItemState
-from gauntlet.workqueue.services.leases import items_release_leases
+from gauntlet.workqueue.services.leases import leases_end
 
 
 def heartbeat_cap_seconds() -> int:
@@ -37,9 +36,8 @@ def _lock_own(*, assignment: Assignment, contractor: User, lock_item: bool = Fal
 
 def _end_lease(*, assignment: Assignment, status: str) -> None:
     """Leased → released/expired, giving the item its slot back."""
+    leases_end(rows=[(assignment.pk, assignment.item_id)], status=status)
     assignment.status = status
-    assignment.save(update_fields=["status"])
-    items_release_leases(leases_per_item=Counter({assignment.item_id: 1}))
 
 
 def _counted_seconds(*, assignment: Assignment, now: datetime) -> int:

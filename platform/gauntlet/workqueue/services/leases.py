@@ -37,6 +37,15 @@ def items_release_leases(*, leases_per_item: Counter[int]) -> None:
         WorkItem.objects.filter(id__in=item_ids).update(active_leases=F("active_leases") - count)
 
 
+def leases_end(*, rows: list[tuple[int, int]], status: str) -> None:
+    """End these leases (``(assignment id, item id)`` rows, already locked) with ``status``
+    and give their items the slots back."""
+    if not rows:
+        return
+    Assignment.objects.filter(id__in=[assignment_id for assignment_id, _ in rows]).update(status=status)
+    items_release_leases(leases_per_item=Counter(item_id for _, item_id in rows))
+
+
 def expire_due(*, queue: Queue | None, now: datetime, limit: int) -> int:
     """:func:`leases_expire` inside the caller's transaction (the sweeper's, or a claim's
     that found run-out leases in its queue)."""
@@ -44,12 +53,7 @@ def expire_due(*, queue: Queue | None, now: datetime, limit: int) -> int:
     if queue is not None:
         due = due.filter(queue=queue)
     rows = list(due.select_for_update(skip_locked=True).order_by("id").values_list("id", "item_id")[:limit])
-    if not rows:
-        return 0
-    Assignment.objects.filter(id__in=[assignment_id for assignment_id, _ in rows]).update(
-        status=AssignmentStatus.EXPIRED
-    )
-    items_release_leases(leases_per_item=Counter(item_id for _, item_id in rows))
+    leases_end(rows=rows, status=AssignmentStatus.EXPIRED)
     return len(rows)
 
 

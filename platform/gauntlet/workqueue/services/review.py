@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from django.db import transaction
 from django.utils import timezone
 from rest_framework import status
@@ -15,7 +13,7 @@ from gauntlet.api import ApiError
 from gauntlet.workqueue import registry
 from gauntlet.workqueue.exceptions import AssignmentConflict
 from gauntlet.workqueue.models import Assignment, AssignmentStatus, ItemState, WorkItem
-from gauntlet.workqueue.services.leases import items_release_leases
+from gauntlet.workqueue.services.leases import leases_end
 
 _REVIEWED = (AssignmentStatus.APPROVED, AssignmentStatus.REJECTED)
 
@@ -101,6 +99,4 @@ def contractor_block(*, contractor: User, by: User | None, note: str = "") -> No
         .order_by("id")
         .values_list("id", "item_id")
     )
-    if leased:
-        Assignment.objects.filter(id__in=[a for a, _ in leased]).update(status=AssignmentStatus.RELEASED)
-        items_release_leases(leases_per_item=Counter(item for _, item in leased))
+    leases_end(rows=leased, status=AssignmentStatus.RELEASED)
