@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import factory
 from allauth.account.models import EmailAddress
@@ -70,3 +70,12 @@ class WorkItemFactory(factory.django.DjangoModelFactory):
     payload = factory.Sequence(lambda n: {"n": n})
     judgments_wanted = factory.LazyAttribute(lambda item: item.queue.overlap)
     created_at = factory.LazyFunction(timezone.now)
+
+
+def new_contractor(**fields: Any) -> User:
+    """ContractorFactory, typed (factory_boy's instances are typed as the factory)."""
+    return cast(User, ContractorFactory(**fields))
+
+
+def new_manager(**fields: Any) -> User:
+    return cast(User, ManagerFactory(**fields))

@@ -1,18 +1,23 @@
-"""Real services the tests start as processes: moto_server (S3) and a Celery worker."""
+"""Real services the tests start as processes (moto_server for S3, a Celery worker), and
+real parallel database clients (threads, each with its own connection)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+from django.db import connection
 
 from gauntlet.common.processes import REPO, free_port, stop, wait_for_port
 from gauntlet.common.processes import celery_worker as _celery_worker
 
-__all__ = ["REPO", "celery_worker", "free_port", "moto_server", "wait_for_port"]
+__all__ = ["celery_worker", "free_port", "moto_server", "run_in_threads"]
 
 
 @contextmanager
@@ -46,3 +51,27 @@ def celery_worker(*, database_name: str, queues: str = "default,gpu", concurrenc
     log = REPO / "var" / f"test-worker-{os.getpid()}.log"
     with _celery_worker(env=env, queues=queues, name=f"test-{os.getpid()}", concurrency=concurrency, log=log) as proc:
         yield proc
+
+
+def run_in_threads(workers: list[Callable[[], Any]], *, join_timeout: float = 120) -> list[Any]:
+    """Start every worker at once (each thread opens its own connection), re-raise any failure."""
+    results: list[Any] = [None] * len(workers)
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(workers))
+
+    def run(index: int, work: Callable[[], Any]) -> None:
+        try:
+            start.wait()
+            results[index] = work()
+        except BaseException as exc:  # noqa: BLE001 - surfaced in the test thread below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=join_timeout)
+    assert not errors, errors
+    return results

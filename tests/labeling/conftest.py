@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
@@ -18,7 +18,7 @@ from gauntlet.workqueue.services import (
 )
 from labeling.models import Example
 from labeling.services.examples import example_create
-from tests.factories import ContractorFactory
+from tests.factories import new_contractor
 
 
 def make_example(n: int = 0, *, batch: str = "tests", **fields: Any) -> Example:
@@ -58,8 +58,7 @@ def work_through(
     return done
 
 
-def new_rater() -> User:
-    return cast(User, ContractorFactory())
+new_rater = new_contractor  # a rater is a contractor
 
 
 def label_item(queue: Queue, item: WorkItem, labels: list[str]) -> list[User]:

@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -15,7 +15,7 @@ from gauntlet.accounts.models import User
 from gauntlet.workqueue import registry
 from gauntlet.workqueue.models import Assignment, Queue
 from gauntlet.workqueue.services import assignment_claim, assignment_submit, items_add, queue_create
-from tests.factories import ContractorFactory, ManagerFactory
+from tests.factories import new_contractor, new_manager
 
 TEST_KIND = "payments_test"
 
@@ -29,15 +29,6 @@ class PaymentsTestKind(registry.TaskKind):
 registry.register_kind(PaymentsTestKind())
 
 _names = itertools.count()
-
-
-def new_contractor(**fields: Any) -> User:
-    """ContractorFactory, typed (factory_boy's instances are typed as the factory)."""
-    return cast(User, ContractorFactory(**fields))
-
-
-def new_manager(**fields: Any) -> User:
-    return cast(User, ManagerFactory(**fields))
 
 
 def make_queue(*, created_by: User | None = None, **fields: Any) -> Queue:

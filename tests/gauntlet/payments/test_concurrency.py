@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.db.models import Count, Sum
 from django.utils import timezone
 
@@ -15,31 +13,11 @@ from gauntlet.payments.models import LedgerEntry
 from gauntlet.payments.services import assignments_auto_approve_due, payment_for_review
 from gauntlet.workqueue.models import Assignment, AssignmentStatus
 from gauntlet.workqueue.services import assignment_review, assignments_review_bulk
-from tests.gauntlet.payments.conftest import ago, do_work, make_queue, new_contractor, new_manager
+from tests.factories import new_contractor, new_manager
+from tests.gauntlet.payments.conftest import ago, do_work, make_queue
+from tests.services import run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(*jobs: Callable[[], object]) -> list[BaseException]:
-    """Start every job at the same instant on its own thread (and DB connection); return their errors."""
-    barrier = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
-
-    def run(job: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            job()
-        except BaseException as exc:  # collected and asserted on by the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
 
 
 @pytest.mark.parametrize("round_", range(3))
@@ -58,14 +36,16 @@ def test_bulk_approve_auto_approve_and_retries_pay_each_assignment_once(round_: 
 
         return job
 
-    errors = race(
-        lambda: assignments_review_bulk(assignment_ids=ids, approved=True, reviewer=manager),
-        lambda: assignments_auto_approve_due(now=timezone.now()),
-        retried_single_approvals(ids),
-        retried_single_approvals(list(reversed(ids))),
-        lambda: assignments_auto_approve_due(now=timezone.now()),
+    run_in_threads(  # re-raises any failure
+        [
+            lambda: assignments_review_bulk(assignment_ids=ids, approved=True, reviewer=manager),
+            lambda: assignments_auto_approve_due(now=timezone.now()),
+            retried_single_approvals(ids),
+            retried_single_approvals(list(reversed(ids))),
+            lambda: assignments_auto_approve_due(now=timezone.now()),
+        ],
+        join_timeout=60,
     )
-    assert errors == []
     assert set(Assignment.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
         AssignmentStatus.APPROVED
     }
@@ -85,7 +65,7 @@ def test_listener_reruns_racing_on_one_assignment_write_one_entry() -> None:
     def rerun() -> None:
         payment_for_review(Assignment.objects.select_related("queue", "contractor").get(pk=assignment.pk))
 
-    assert race(*[rerun] * 8) == []
+    run_in_threads([rerun] * 8, join_timeout=60)  # re-raises any failure
     assert list(LedgerEntry.objects.values_list("assignment_id", "amount")) == [
         (assignment.pk, Decimal("1.2500"))
     ]

@@ -21,7 +21,7 @@ from gauntlet.payments.services import (
     payout_batch_mark_paid,
 )
 from gauntlet.workqueue.services import assignment_review
-from tests.gauntlet.payments.conftest import new_contractor
+from tests.factories import new_contractor
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 
 from gauntlet.payments.models import LedgerEntry, LedgerKind
 from gauntlet.workqueue.services import assignment_review
-from tests.gauntlet.payments.conftest import new_contractor
+from tests.factories import new_contractor
 
 pytestmark = pytest.mark.django_db
 

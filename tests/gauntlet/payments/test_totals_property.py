@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from gauntlet.payments.models import LedgerEntry
 from gauntlet.workqueue.services import assignment_review
-from tests.gauntlet.payments.conftest import do_work, make_queue, new_contractor, new_manager
+from tests.factories import new_contractor, new_manager
+from tests.gauntlet.payments.conftest import do_work, make_queue
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ import pytest
 from gauntlet.payments.models import LedgerEntry
 from gauntlet.payments.tasks import auto_approve_due
 from gauntlet.workqueue.models import Assignment, AssignmentStatus
-from tests.gauntlet.payments.conftest import ago, do_work, make_queue, new_contractor
+from tests.factories import new_contractor
+from tests.gauntlet.payments.conftest import ago, do_work, make_queue
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

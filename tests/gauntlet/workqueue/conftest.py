@@ -11,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from gauntlet.accounts.models import User
 from gauntlet.workqueue import registry
 from gauntlet.workqueue.models import Assignment, Queue, QueueState, WorkItem
-from tests.factories import ContractorFactory, ManagerFactory, QueueFactory
+from tests.factories import QueueFactory, new_contractor
 
 TEST_KIND = "wq_test"
 
@@ -79,14 +79,6 @@ def make_items(queue: Queue, count: int, **fields: Any) -> list[WorkItem]:
     return WorkItem.objects.bulk_create(
         [WorkItem(queue=queue, payload={"text": f"item {n}"}, **fields) for n in range(count)]
     )
-
-
-def new_contractor(**fields: Any) -> User:
-    return cast(User, ContractorFactory(**fields))
-
-
-def new_manager(**fields: Any) -> User:
-    return cast(User, ManagerFactory(**fields))
 
 
 def make_contractors(count: int) -> list[User]:

@@ -11,7 +11,8 @@ from gauntlet.accounts.models import Qualification
 from gauntlet.workqueue.exceptions import ClaimRefused
 from gauntlet.workqueue.models import AssignmentStatus, QueueState, WorkItem
 from gauntlet.workqueue.services import assignment_claim, assignment_submit, claim_function
-from tests.gauntlet.workqueue.conftest import make_items, make_queue, new_contractor, new_manager
+from tests.factories import new_contractor, new_manager
+from tests.gauntlet.workqueue.conftest import make_items, make_queue
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.db import connection
@@ -19,32 +18,9 @@ from gauntlet.workqueue.models import Assignment, AssignmentStatus, ItemState, Q
 from gauntlet.workqueue.services import assignment_claim, assignment_submit, leases_expire
 from gauntlet.workqueue.services.claiming import CLAIM_LOCK_NAMESPACE
 from tests.gauntlet.workqueue.conftest import make_contractors, make_items, make_queue
+from tests.services import run_in_threads
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-def run_in_threads(workers: list[Callable[[], Any]]) -> list[Any]:
-    """Start every worker at once (each thread opens its own connection), re-raise any failure."""
-    results: list[Any] = [None] * len(workers)
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(workers))
-
-    def run(index: int, work: Callable[[], Any]) -> None:
-        try:
-            start.wait()
-            results[index] = work()
-        except BaseException as exc:  # noqa: BLE001 - surfaced in the test thread below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    return results
 
 
 def drain(queue: Queue, contractor: User, limit: int = 10_000) -> list[int]:

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from gauntlet.workqueue.models import Assignment, AssignmentStatus, ItemState, WorkItem
 from tests.conftest import client_for
-from tests.gauntlet.workqueue.conftest import YesNoKind, make_items, make_queue, new_contractor
+from tests.factories import new_contractor
+from tests.gauntlet.workqueue.conftest import YesNoKind, make_items, make_queue
 
 pytestmark = pytest.mark.django_db
 

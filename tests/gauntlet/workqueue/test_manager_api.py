@@ -9,7 +9,8 @@ from gauntlet.accounts.models import Qualification
 from gauntlet.workqueue.models import Assignment, AssignmentStatus, ItemState, Queue, WorkItem
 from gauntlet.workqueue.services import assignment_claim, assignment_submit
 from tests.conftest import client_for
-from tests.gauntlet.workqueue.conftest import TEST_KIND, YesNoKind, make_items, make_queue, new_contractor
+from tests.factories import new_contractor
+from tests.gauntlet.workqueue.conftest import TEST_KIND, YesNoKind, make_items, make_queue
 
 pytestmark = pytest.mark.django_db
 
