@@ -43,7 +43,9 @@ class NearDuplicate:
         )
 
 
-def _comparables(*, author: User | None) -> list[tuple[int, str, str]]:
+def near_duplicate_candidates(*, author: User | None) -> list[tuple[int, str, str]]:
+    """What a new text by ``author`` (None: nobody's, e.g. a paraphrase) is compared with:
+    ``(example id, kind, text)`` per earlier text."""
     rows: dict[int, tuple[str, str]] = {}
     for example_id, prompt, completion in AdversarialExample.objects.values_list(
         "example_id", "example__prompt", "example__completion"
@@ -59,11 +61,15 @@ def _comparables(*, author: User | None) -> list[tuple[int, str, str]]:
     return [(pk, kind, text) for pk, (kind, text) in sorted(rows.items())]
 
 
-def near_duplicate_find(*, prompt: str, completion: str, author: User | None) -> NearDuplicate | None:
-    """The first earlier text the new one is too close to, or None."""
+def near_duplicate_find(
+    *, prompt: str, completion: str, author: User | None, candidates: list[tuple[int, str, str]] | None = None
+) -> NearDuplicate | None:
+    """The first earlier text the new one is too close to, or None. ``candidates``: the
+    :func:`near_duplicate_candidates` of ``author``, when the caller checks many texts."""
     text = attack_text(prompt, completion)
     max_edit = float(settings.GAUNTLET_NEAR_DUPLICATE_MAX_EDIT_SIMILARITY)
-    candidates = _comparables(author=author)
+    if candidates is None:
+        candidates = near_duplicate_candidates(author=author)
     for example_id, kind, other in candidates:
         # Edit distance is at least the length difference: skip pairs that cannot be close.
         if 1.0 - abs(len(text) - len(other)) / max(len(text), len(other), 1) <= max_edit:

@@ -34,7 +34,12 @@ from attacks.models import (
     ParaphraseCandidate,
     SubmissionStatus,
 )
-from attacks.services.near_duplicates import attack_text, edit_similarity, near_duplicate_find
+from attacks.services.near_duplicates import (
+    attack_text,
+    edit_similarity,
+    near_duplicate_candidates,
+    near_duplicate_find,
+)
 from attacks.services.sessions import verification_items_add
 from gauntlet.accounts.models import User
 from gauntlet.api import ApiError
@@ -215,6 +220,7 @@ def _source_candidates(batch: ParaphraseBatch, source: Example, texts: list[str]
     version = batch.classifier_version
     kept: list[str] = []
     rows: list[ParaphraseCandidate] = []
+    registry = near_duplicate_candidates(author=None)  # read once for all of this source's texts
     for raw in texts:
         try:
             completion = text_clean(
@@ -228,7 +234,8 @@ def _source_candidates(batch: ParaphraseBatch, source: Example, texts: list[str]
             completion == source.completion
             or Example.objects.filter(content_hash=digest).exists()
             or any(edit_similarity(text, attack_text(source.prompt, other)) > max_similar for other in kept)
-            or near_duplicate_find(prompt=source.prompt, completion=completion, author=None) is not None
+            or near_duplicate_find(prompt=source.prompt, completion=completion, author=None, candidates=registry)
+            is not None
         )
         status = CandidateStatus.DUPLICATE if duplicate else CandidateStatus.REJECTED
         rows.append(
