@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from attacks.models import (
     AdversarialEvaluation,
@@ -14,6 +14,7 @@ from attacks.models import (
     CandidateStatus,
     ParaphraseBatch,
     RewriteSession,
+    SubmissionStatus,
 )
 from gauntlet.accounts.models import User
 from gauntlet.payments.models import LedgerEntry
@@ -56,14 +57,19 @@ def adversarial_example_list(*, filters: dict[str, Any]) -> QuerySet[Adversarial
 def adversarial_matrix() -> dict[str, Any]:
     """Rows = attacked version, columns = evaluating version, cell = fraction still passing (and n)."""
     versions = {v.pk: v.name for v in ClassifierVersion.objects.order_by("id")}
-    cells: dict[tuple[int, int], list[int]] = {}
-    for attacked, evaluated, passes in AdversarialEvaluation.objects.values_list(
-        "adversarial_example__classifier_version_id", "classifier_version_id", "passes"
-    ):
-        cell = cells.setdefault((attacked, evaluated), [0, 0])
-        cell[0] += int(passes)
-        cell[1] += 1
-    attacked_ids = sorted(set(AdversarialExample.objects.values_list("classifier_version_id", flat=True)))
+    # Counted by the database: one row per (attacked, evaluating) version pair.
+    cells: dict[tuple[int, int], list[int]] = {
+        (attacked, evaluated): [passing, n]
+        for attacked, evaluated, passing, n in AdversarialEvaluation.objects.values(
+            "adversarial_example__classifier_version_id", "classifier_version_id"
+        )
+        .annotate(passing=Count("id", filter=Q(passes=True)), n=Count("id"))
+        .values_list("adversarial_example__classifier_version_id", "classifier_version_id", "passing", "n")
+        .order_by()
+    }
+    attacked_ids = sorted(
+        AdversarialExample.objects.values_list("classifier_version_id", flat=True).distinct().order_by()
+    )
     evaluated_ids = sorted({e for _, e in cells})
     rows = []
     for attacked in attacked_ids:
@@ -81,15 +87,16 @@ def paraphrase_batch_counts(*, batch: ParaphraseBatch) -> dict[str, Any]:
     """generated, duplicates, passed the classifier, verified injurious, failed, and the verification cost."""
     candidates = batch.candidates.exclude(completion="")
     submissions = AttackSubmission.objects.filter(candidate__batch=batch)
-    item_ids = list(submissions.values_list("verification_item_id", flat=True))
-    cost = LedgerEntry.objects.filter(assignment__item_id__in=item_ids).aggregate(total=Sum("amount"))[
-        "total"
-    ]
-    return {
-        "generated": candidates.count(),
-        "duplicates": candidates.filter(status=CandidateStatus.DUPLICATE).count(),
-        "passed_classifier": candidates.filter(status=CandidateStatus.PASSED).count(),
-        "verified_injurious": submissions.filter(status="verified").count(),
-        "failed_verification": submissions.filter(status="failed").count(),
-        "cost": str(cost or Decimal("0")),
-    }
+    cost = LedgerEntry.objects.filter(
+        assignment__item_id__in=submissions.values("verification_item_id")
+    ).aggregate(total=Sum("amount"))["total"]
+    made = candidates.aggregate(
+        generated=Count("id"),
+        duplicates=Count("id", filter=Q(status=CandidateStatus.DUPLICATE)),
+        passed_classifier=Count("id", filter=Q(status=CandidateStatus.PASSED)),
+    )
+    judged = submissions.aggregate(
+        verified_injurious=Count("id", filter=Q(status=SubmissionStatus.VERIFIED)),
+        failed_verification=Count("id", filter=Q(status=SubmissionStatus.FAILED)),
+    )
+    return {**made, **judged, "cost": str(cost or Decimal("0"))}

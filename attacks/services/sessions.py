@@ -7,6 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import IntegerField
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 from rest_framework import status
 
@@ -274,11 +277,12 @@ def verification_items_add(*, queue: Queue, example: Example) -> WorkItem:
     generated examples not yet in that queue, so verifiers cannot tell the attack apart.
     """
     wanted = int((queue.kind_settings or {}).get("fillers_per_submission", 1))
-    taken = [
-        pk
-        for pk in WorkItem.objects.filter(queue=queue).values_list("payload__example_id", flat=True)
-        if isinstance(pk, int)
-    ]
+    # The examples already on the queue, as a subquery (verification payloads hold integer ids).
+    taken = (
+        WorkItem.objects.filter(queue=queue)
+        .annotate(example_id=Cast(KT("payload__example_id"), IntegerField()))
+        .values("example_id")
+    )
     fillers = list(
         Example.objects.filter(source__in=(Source.IMPORT, Source.GENERATOR), attack_submission__isnull=True)
         .exclude(pk__in=taken)
