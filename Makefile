@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lint: install
+	$(VENV)/bin/ruff format --check $(CODE) tests scripts
 	$(VENV)/bin/ruff check $(CODE) tests scripts
 
 typecheck: install

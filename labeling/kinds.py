@@ -203,7 +203,10 @@ class QualityComparisonKind(TaskKind):
         pair = ComparisonPair.objects.get(pk=assignment.item.payload["pair_id"])
         b_first = assignment.item.payload.get("shown_first") == "b"
         outcome = self.derandomise(assignment.item, result["answer"])
-        winners: dict[str, int] = {ComparisonOutcome.A: pair.example_a_id, ComparisonOutcome.B: pair.example_b_id}
+        winners: dict[str, int] = {
+            ComparisonOutcome.A: pair.example_a_id,
+            ComparisonOutcome.B: pair.example_b_id,
+        }
         winner_id = winners.get(outcome)
         Comparison.objects.get_or_create(
             assignment=assignment,

@@ -29,7 +29,9 @@ class _PairInput(serializers.Serializer):
     classifier_version = serializers.IntegerField(required=False, help_text="Default: the active version.")
 
 
-def _pair(request: Request, serializer_class: type[serializers.Serializer]) -> tuple[dict[str, Any], ClassifierVersion]:
+def _pair(
+    request: Request, serializer_class: type[serializers.Serializer]
+) -> tuple[dict[str, Any], ClassifierVersion]:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
@@ -48,13 +50,17 @@ class LiveScoreApi(APIView):
     class OutputSerializer(serializers.Serializer):
         score = serializers.FloatField(help_text="P(injurious).")
         threshold = serializers.FloatField()
-        passes = serializers.BooleanField(help_text="True when score < threshold (the filter lets it through).")
+        passes = serializers.BooleanField(
+            help_text="True when score < threshold (the filter lets it through)."
+        )
         classifier_version = serializers.IntegerField()
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer, **_WORKER_503})
     def post(self, request: Request) -> Response:
         data, version = _pair(request, self.InputSerializer)
-        answer = live.live_score_request(prompt=data["prompt"], completion=data["completion"], version=version)
+        answer = live.live_score_request(
+            prompt=data["prompt"], completion=data["completion"], version=version
+        )
         return Response(self.OutputSerializer(answer).data)
 
 
@@ -79,7 +85,9 @@ class LiveSaliencyApi(APIView):
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer, **_WORKER_503})
     def post(self, request: Request) -> Response:
         data, version = _pair(request, self.InputSerializer)
-        answer = live.live_saliency_request(prompt=data["prompt"], completion=data["completion"], version=version)
+        answer = live.live_saliency_request(
+            prompt=data["prompt"], completion=data["completion"], version=version
+        )
         return Response(self.OutputSerializer(answer).data)
 
 
@@ -104,7 +112,9 @@ class LiveSubstitutionsApi(APIView):
             delta = serializers.FloatField(help_text="score - original score (negative: lowers it).")
 
         field = serializers.CharField()
-        start = serializers.IntegerField(help_text="The edited word's span (the selection grown to whole words).")
+        start = serializers.IntegerField(
+            help_text="The edited word's span (the selection grown to whole words)."
+        )
         end = serializers.IntegerField()
         word = serializers.CharField()
         original_score = serializers.FloatField()
@@ -117,9 +127,14 @@ class LiveSubstitutionsApi(APIView):
         data, version = _pair(request, self.InputSerializer)
         span = data["span"]
         answer = live.live_substitutions_request(
-            prompt=data["prompt"], completion=data["completion"], version=version,
-            field=span["field"], start=span["start"], end=span["end"], k=data["k"],
-        )  # fmt: skip
+            prompt=data["prompt"],
+            completion=data["completion"],
+            version=version,
+            field=span["field"],
+            start=span["start"],
+            end=span["end"],
+            k=data["k"],
+        )
         return Response(self.OutputSerializer(answer).data)
 
 
@@ -130,9 +145,20 @@ class _VersionOutput(serializers.ModelSerializer):
     class Meta:
         model = ClassifierVersion
         fields = (
-            "id", "name", "status", "artifact_uri", "base_model", "parent", "threshold", "metrics",
-            "data_hash", "train_config", "created_by", "created_at", "promoted_at",
-        )  # fmt: skip
+            "id",
+            "name",
+            "status",
+            "artifact_uri",
+            "base_model",
+            "parent",
+            "threshold",
+            "metrics",
+            "data_hash",
+            "train_config",
+            "created_by",
+            "created_at",
+            "promoted_at",
+        )
 
 
 class ClassifierListApi(APIView):
@@ -187,7 +213,9 @@ class ClassifierThresholdApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         version = get_object_or_404(ClassifierVersion, pk=version_id)
-        version = classifier_version_set_threshold(version=version, threshold=serializer.validated_data["threshold"])
+        version = classifier_version_set_threshold(
+            version=version, threshold=serializer.validated_data["threshold"]
+        )
         return Response(ClassifierDetailApi.OutputSerializer(version).data)
 
 
@@ -230,9 +258,19 @@ class _RunOutput(serializers.ModelSerializer):
     class Meta:
         model = TrainingRun
         fields = (
-            "id", "status", "version", "celery_task_id", "checkpoint_uri", "progress", "metrics_history",
-            "attempts", "created_at", "started_at", "finished_at", "error",
-        )  # fmt: skip
+            "id",
+            "status",
+            "version",
+            "celery_task_id",
+            "checkpoint_uri",
+            "progress",
+            "metrics_history",
+            "attempts",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "error",
+        )
 
 
 class TrainingRunCreateApi(APIView):
@@ -242,9 +280,10 @@ class TrainingRunCreateApi(APIView):
         from_version = serializers.IntegerField(required=False, help_text="Fine-tune this version's weights.")
         name = serializers.CharField(required=False, max_length=100)
         config = serializers.DictField(
-            required=False, help_text="TrainConfig fields (epochs, lr, sift, ...) and run options "
+            required=False,
+            help_text="TrainConfig fields (epochs, lr, sift, ...) and run options "
             "(val_fraction, include_imported, promote).",
-        )  # fmt: skip
+        )
 
     class OutputSerializer(_RunOutput):
         pass
@@ -261,7 +300,9 @@ class TrainingRunCreateApi(APIView):
                 raise ApiError("unknown_version", f"No classifier version {data['from_version']}.", 404)
         run = training_run_create(
             created_by=request.user,  # type: ignore[arg-type]  # IsManager: signed in
-            from_version=parent, name=data.get("name"), config=data.get("config")
+            from_version=parent,
+            name=data.get("name"),
+            config=data.get("config"),
         )
         run.refresh_from_db()
         return Response(self.OutputSerializer(run).data, status=status.HTTP_201_CREATED)

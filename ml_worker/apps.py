@@ -10,4 +10,6 @@ class MlWorkerConfig(AppConfig):
 
         from ml_worker import runtime
 
-        worker_process_init.connect(runtime.reset_after_fork, weak=False, dispatch_uid="ml_worker.reset_after_fork")
+        worker_process_init.connect(
+            runtime.reset_after_fork, weak=False, dispatch_uid="ml_worker.reset_after_fork"
+        )

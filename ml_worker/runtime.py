@@ -50,7 +50,9 @@ def classifier_for(version: ClassifierVersion) -> InjuryClassifier:
     with _lock:
         if _loaded is None or _loaded.version_id != version.pk:
             _loaded = None  # drop the old model before loading the new one: one in memory at a time
-            clf = InjuryClassifier.load(artifact_dir(version), max_length=settings.GAUNTLET_CLASSIFIER_MAX_LENGTH)
+            clf = InjuryClassifier.load(
+                artifact_dir(version), max_length=settings.GAUNTLET_CLASSIFIER_MAX_LENGTH
+            )
             _loaded = _Loaded(version.pk, clf)
         return _loaded.classifier
 

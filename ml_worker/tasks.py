@@ -24,7 +24,9 @@ _common: dict[str, Any] = {"acks_late": True, "reject_on_worker_lost": True}
 @shared_task(name="ml_worker.tasks.live_score", soft_time_limit=20, time_limit=30, **_common)
 def live_score(*, prompt: str, completion: str, version_id: int, request_id: str) -> dict[str, Any]:
     """P(injurious) of one pair (plus other waiting live requests, batched). Idempotent: pure read."""
-    return live.live_score_compute(prompt=prompt, completion=completion, version_id=version_id, request_id=request_id)
+    return live.live_score_compute(
+        prompt=prompt, completion=completion, version_id=version_id, request_id=request_id
+    )
 
 
 @shared_task(name="ml_worker.tasks.live_saliency", soft_time_limit=20, time_limit=30, **_common)
@@ -44,9 +46,14 @@ def live_substitutions(
 
 
 @shared_task(
-    name="ml_worker.tasks.score_examples", soft_time_limit=600, time_limit=660, max_retries=3,
-    autoretry_for=(ConnectionError,), retry_backoff=True, **_common,
-)  # fmt: skip
+    name="ml_worker.tasks.score_examples",
+    soft_time_limit=600,
+    time_limit=660,
+    max_retries=3,
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    **_common,
+)
 def score_examples(example_ids: list[int], version_id: int) -> int:
     """Score these examples with this version. Idempotent: already scored examples are skipped and
     the insert ignores duplicates, so a redelivered batch writes nothing new."""

@@ -9,9 +9,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("classifiers/", apis.ClassifierListApi.as_view(), name="classifier-list"),
     path("classifiers/compare/", apis.ClassifierCompareApi.as_view(), name="classifier-compare"),
     path("classifiers/<int:version_id>/", apis.ClassifierDetailApi.as_view(), name="classifier-detail"),
-    path("classifiers/<int:version_id>/promote/", apis.ClassifierPromoteApi.as_view(), name="classifier-promote"),
     path(
-        "classifiers/<int:version_id>/threshold/", apis.ClassifierThresholdApi.as_view(), name="classifier-threshold"
+        "classifiers/<int:version_id>/promote/",
+        apis.ClassifierPromoteApi.as_view(),
+        name="classifier-promote",
+    ),
+    path(
+        "classifiers/<int:version_id>/threshold/",
+        apis.ClassifierThresholdApi.as_view(),
+        name="classifier-threshold",
     ),
     path("training-runs/", apis.TrainingRunCreateApi.as_view(), name="training-run-create"),
     path("training-runs/<int:run_id>/", apis.TrainingRunDetailApi.as_view(), name="training-run-detail"),

@@ -75,7 +75,10 @@ def s3_client(moto_endpoint: str):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def s3_storage(
-    moto_endpoint: str, s3_client, settings: object, request: pytest.FixtureRequest  # type: ignore[no-untyped-def]
+    moto_endpoint: str,
+    s3_client,
+    settings: object,
+    request: pytest.FixtureRequest,  # type: ignore[no-untyped-def]
 ) -> Iterator[str]:
     """Point artifact storage at a fresh bucket on the moto_server; yields the bucket name."""
     bucket = f"gauntlet-test-{request.node.name.lower().replace('_', '-')[:30]}-{services.free_port()}"
@@ -100,7 +103,10 @@ def s3_storage(
 
 @pytest.fixture
 def local_storage(tmp_path: object, settings: object) -> Iterator[None]:
-    backend = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}
+    backend = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path)},
+    }
     settings.STORAGES = {**settings.STORAGES, "default": backend, "artifacts": backend}  # type: ignore[attr-defined]
     settings.MEDIA_ROOT = str(tmp_path)  # type: ignore[attr-defined]
     storages._storages = {}  # type: ignore[attr-defined]

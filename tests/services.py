@@ -36,7 +36,9 @@ def moto_server() -> Iterator[str]:
 
 
 @contextmanager
-def celery_worker(*, database_name: str, queues: str = "default,gpu", concurrency: int = 1) -> Iterator[subprocess.Popen[bytes]]:
+def celery_worker(
+    *, database_name: str, queues: str = "default,gpu", concurrency: int = 1
+) -> Iterator[subprocess.Popen[bytes]]:
     """A real ``celery worker`` process on the test database and the test Redis.
 
     The caller must use a transactional test database (the worker sees only
@@ -49,7 +51,9 @@ def celery_worker(*, database_name: str, queues: str = "default,gpu", concurrenc
         GAUNTLET_CELERY_EAGER="false",
     )
     log = REPO / "var" / f"test-worker-{os.getpid()}.log"
-    with _celery_worker(env=env, queues=queues, name=f"test-{os.getpid()}", concurrency=concurrency, log=log) as proc:
+    with _celery_worker(
+        env=env, queues=queues, name=f"test-{os.getpid()}", concurrency=concurrency, log=log
+    ) as proc:
         yield proc
 
 

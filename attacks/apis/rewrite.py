@@ -25,8 +25,6 @@ from gauntlet.workqueue.services import assignment_claim
 EDIT_TOOLS = [t for t in EditTool.values if t != EditTool.SEED]
 
 
-
-
 class SessionOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     assignment_id = serializers.IntegerField()
@@ -183,7 +181,9 @@ class RewriteSubmitApi(APIView):
     @extend_schema(request=None, responses={201: SubmissionOutputSerializer})
     def post(self, request: Request, session_id: int) -> Response:
         session = _own(session_id, request)
-        submission = session_services.rewrite_session_submit(session=session, contractor=request_user(request))
+        submission = session_services.rewrite_session_submit(
+            session=session, contractor=request_user(request)
+        )
         return Response(SubmissionOutputSerializer(submission).data, status=status.HTTP_201_CREATED)
 
 

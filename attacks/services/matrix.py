@@ -29,7 +29,9 @@ def adversarial_matrix_refresh(*, version_ids: list[int] | None = None) -> int:
         t = version.threshold
         changed += stale.update(  # update() skips auto_now: evaluated_at is set here
             threshold=t,
-            passes=Case(When(score__lt=t, then=Value(True)), default=Value(False), output_field=BooleanField()),
+            passes=Case(
+                When(score__lt=t, then=Value(True)), default=Value(False), output_field=BooleanField()
+            ),
             evaluated_at=timezone.now(),
         )
         missing = list(

@@ -189,9 +189,11 @@ def paraphraser_for(*, kind: str, config: dict[str, Any]) -> Paraphraser:
             config["base_url"] = config.pop("url")
         config.setdefault("model", str(settings.GAUNTLET_PARAPHRASE_HTTP_MODEL))
         return build_paraphraser(
-            "http", api_key=settings.GAUNTLET_PARAPHRASE_HTTP_API_KEY or None,
-            timeout=float(settings.GAUNTLET_PARAPHRASE_HTTP_TIMEOUT), **config,
-        )  # fmt: skip
+            "http",
+            api_key=settings.GAUNTLET_PARAPHRASE_HTTP_API_KEY or None,
+            timeout=float(settings.GAUNTLET_PARAPHRASE_HTTP_TIMEOUT),
+            **config,
+        )
     key = (kind, _config_key(config))
     with _loaded_lock:
         paraphraser = _loaded.get(key)
@@ -234,7 +236,9 @@ def _source_candidates(batch: ParaphraseBatch, source: Example, texts: list[str]
             completion == source.completion
             or Example.objects.filter(content_hash=digest).exists()
             or any(edit_similarity(text, attack_text(source.prompt, other)) > max_similar for other in kept)
-            or near_duplicate_find(prompt=source.prompt, completion=completion, author=None, candidates=registry)
+            or near_duplicate_find(
+                prompt=source.prompt, completion=completion, author=None, candidates=registry
+            )
             is not None
         )
         status = CandidateStatus.DUPLICATE if duplicate else CandidateStatus.REJECTED

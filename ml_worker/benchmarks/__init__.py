@@ -15,6 +15,8 @@ from ml_worker.benchmarks.score import bench_score
 from ml_worker.benchmarks.train import bench_train
 
 BENCHMARKS = [
-    Benchmark("score", "Live scoring, saliency, substitutions and bulk scoring vs the bare model.", bench_score),
+    Benchmark(
+        "score", "Live scoring, saliency, substitutions and bulk scoring vs the bare model.", bench_score
+    ),
     Benchmark("train", "Fine-tuning throughput of a training run vs a bare torch loop.", bench_train),
 ]

@@ -76,8 +76,14 @@ def gpu_worker(*, log: Path) -> Iterator[subprocess.Popen[bytes]]:
 @contextmanager
 def web_server(*, log: Path) -> Iterator[str]:
     """gunicorn (one sync worker) serving Gauntlet on a loopback port; yields the base URL."""
-    env = _env({"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "bench-only-not-secret",  # noqa: S106
-                "DJANGO_SECURE_SSL_REDIRECT": "false", "GAUNTLET_LIVE_TIMEOUT": "120",
-                "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost"})  # fmt: skip
+    env = _env(
+        {
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": "bench-only-not-secret",  # noqa: S106
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "GAUNTLET_LIVE_TIMEOUT": "120",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        }
+    )
     with gunicorn(env=env, workers=1, log=log) as port:
         yield f"http://127.0.0.1:{port}"

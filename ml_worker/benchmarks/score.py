@@ -33,7 +33,13 @@ def bare_latency_ms(clf: InjuryClassifier, pairs: list[tuple[str, str]], n: int)
         for i in range(n + 5):
             prompt, completion = pairs[i % len(pairs)]
             start = time.perf_counter()
-            batch = tok([prompt], [completion], return_tensors="pt", truncation="only_first", max_length=settings.GAUNTLET_CLASSIFIER_MAX_LENGTH)
+            batch = tok(
+                [prompt],
+                [completion],
+                return_tensors="pt",
+                truncation="only_first",
+                max_length=settings.GAUNTLET_CLASSIFIER_MAX_LENGTH,
+            )
             torch.softmax(model(**batch.to(clf.device)).logits, dim=-1)[:, 1].tolist()
             if i >= 5:
                 times.append((time.perf_counter() - start) * 1000)
@@ -47,8 +53,14 @@ def bare_batch_eps(clf: InjuryClassifier, pairs: list[tuple[str, str]], batch_si
     with torch.inference_mode():
         for i in range(0, len(pairs), batch_size):
             chunk = pairs[i : i + batch_size]
-            batch = tok([p for p, _ in chunk], [c for _, c in chunk], return_tensors="pt", padding=True,
-                        truncation="only_first", max_length=settings.GAUNTLET_CLASSIFIER_MAX_LENGTH)  # fmt: skip
+            batch = tok(
+                [p for p, _ in chunk],
+                [c for _, c in chunk],
+                return_tensors="pt",
+                padding=True,
+                truncation="only_first",
+                max_length=settings.GAUNTLET_CLASSIFIER_MAX_LENGTH,
+            )
             torch.softmax(model(**batch.to(clf.device)).logits, dim=-1)[:, 1].tolist()
     return len(pairs) / (time.perf_counter() - start)
 
@@ -62,7 +74,11 @@ def bench_score(options: BenchOptions) -> dict[str, Any]:
     device = pick_device()
     clf = InjuryClassifier.load(path, device=device)
     pairs = [(p, c) for p, c, _ in pairs_for(max(n_bulk, n_live, 64), seed=1)]
-    out: dict[str, Any] = {"device": str(device), "model": str(path), "torch_threads": torch.get_num_threads()}
+    out: dict[str, Any] = {
+        "device": str(device),
+        "model": str(path),
+        "torch_threads": torch.get_num_threads(),
+    }
     out["bare_p50_ms"] = bare_latency_ms(clf, pairs, n_live)
     out["bare_batch_eps"] = bare_batch_eps(clf, pairs[:n_bulk])
     del clf
@@ -92,7 +108,10 @@ def bench_score(options: BenchOptions) -> dict[str, Any]:
             # First calls build per-process state (embedding neighbourhood, autograd graphs): not timed.
             warm_span = {"field": "completion", "start": 0, "end": len(pairs[0][1].split()[0])}
             post("saliency/", {"prompt": pairs[0][0], "completion": pairs[0][1]})
-            post("substitutions/", {"prompt": pairs[0][0], "completion": pairs[0][1], "span": warm_span, "k": 10})
+            post(
+                "substitutions/",
+                {"prompt": pairs[0][0], "completion": pairs[0][1], "span": warm_span, "k": 10},
+            )
             saliency = [post("saliency/", {"prompt": p, "completion": c}) for p, c in pairs[:n_tools]]
             out["saliency_p50_ms"] = _percentile(saliency, 50)
             subs = []
@@ -100,8 +119,11 @@ def bench_score(options: BenchOptions) -> dict[str, Any]:
                 word = completion.split()[1]
                 start = completion.index(word)
                 span = {"field": "completion", "start": start, "end": start + len(word)}
-                subs.append(post("substitutions/", {"prompt": prompt, "completion": completion, "span": span,
-                                                    "k": 10}))  # fmt: skip
+                subs.append(
+                    post(
+                        "substitutions/", {"prompt": prompt, "completion": completion, "span": span, "k": 10}
+                    )
+                )
             out["substitutions_p50_ms"] = _percentile(subs, 50)
             out.update(_bulk(version, pairs[:n_bulk]))
     out["live_vs_bare_target_ms"] = 2 * out["bare_p50_ms"] + 10
@@ -117,10 +139,12 @@ def _bulk(version: Any, pairs: list[tuple[str, str]]) -> dict[str, Any]:
     from ml_worker.services.registry import classifier_version_promote
 
     Example.objects.bulk_create(
-        [Example(prompt=p, completion=c, batch=f"bench-{i}", content_hash=content_hash(p, c))
-         for i, (p, c) in enumerate(pairs)],
+        [
+            Example(prompt=p, completion=c, batch=f"bench-{i}", content_hash=content_hash(p, c))
+            for i, (p, c) in enumerate(pairs)
+        ],
         batch_size=1000,
-    )  # fmt: skip
+    )
     version.status = VersionStatus.READY
     version.save(update_fields=["status"])
     start = time.perf_counter()

@@ -33,6 +33,7 @@ def tempfile_dir() -> str:
 
 def pairs_for(n: int, seed: int) -> list[tuple[str, str, int]]:
     from ml_worker.core.bare import synthetic_story_pairs
+
     return [(p.prompt, p.completion, p.label) for p in synthetic_story_pairs(n, seed=seed)]
 
 
@@ -40,9 +41,12 @@ def bench_version(path: Path) -> ClassifierVersion:
     """The benchmarked checkpoint, registered and active (the worker resolves it like any version)."""
     ClassifierVersion.objects.filter(status=VersionStatus.ACTIVE).update(status=VersionStatus.RETIRED)
     return ClassifierVersion.objects.create(
-        name=f"bench-{uuid.uuid4().hex[:8]}", artifact_uri=str(path), base_model=str(path),
-        status=VersionStatus.ACTIVE, threshold=0.5,
-    )  # fmt: skip
+        name=f"bench-{uuid.uuid4().hex[:8]}",
+        artifact_uri=str(path),
+        base_model=str(path),
+        status=VersionStatus.ACTIVE,
+        threshold=0.5,
+    )
 
 
 def bench_user_token() -> str:

@@ -20,10 +20,14 @@ from .processes import gpu_worker, scratch_database
 from .setup import model_path, pairs_for
 
 
-def bare_train_eps(path: Path, pairs: list[tuple[str, str, int]], batch_size: int, device: torch.device) -> float:
+def bare_train_eps(
+    path: Path, pairs: list[tuple[str, str, int]], batch_size: int, device: torch.device
+) -> float:
     """Examples/s of a plain AdamW loop (tokenize per batch, forward, backward, step), first step excluded."""
     tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=2, local_files_only=True).to(device)
+    model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=2, local_files_only=True).to(
+        device
+    )
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5)
     seen, start = 0, 0.0
@@ -31,8 +35,14 @@ def bare_train_eps(path: Path, pairs: list[tuple[str, str, int]], batch_size: in
         if step == 1:
             start, seen = time.perf_counter(), 0
         chunk = pairs[i : i + batch_size]
-        batch = tok([p for p, _, _ in chunk], [c for _, c, _ in chunk], return_tensors="pt", padding=True,
-                    truncation="only_first", max_length=settings.GAUNTLET_CLASSIFIER_MAX_LENGTH).to(device)  # fmt: skip
+        batch = tok(
+            [p for p, _, _ in chunk],
+            [c for _, c, _ in chunk],
+            return_tensors="pt",
+            padding=True,
+            truncation="only_first",
+            max_length=settings.GAUNTLET_CLASSIFIER_MAX_LENGTH,
+        ).to(device)
         loss = F.cross_entropy(model(**batch).logits, torch.tensor([y for _, _, y in chunk], device=device))
         loss.backward()
         optimizer.step()
@@ -51,22 +61,36 @@ def bench_train(options: BenchOptions) -> dict[str, Any]:
     path = model_path(options)
     device = pick_device()
     pairs = pairs_for(n, seed=2)
-    n_train = n - sum(max(1, round(c * val_fraction)) for c in (sum(y for *_, y in pairs), sum(1 - y for *_, y in pairs)))
+    n_train = n - sum(
+        max(1, round(c * val_fraction)) for c in (sum(y for *_, y in pairs), sum(1 - y for *_, y in pairs))
+    )
     out: dict[str, Any] = {"device": str(device), "model": str(path), "train_examples": n_train}
     out["bare_train_eps"] = bare_train_eps(path, pairs[:n_train], batch_size, device)
 
     logs = Path(tempfile.mkdtemp(prefix="gauntlet-bench-"))
     with scratch_database(use_current=options.params.get("database") == "current"):
         parent = ClassifierVersion.objects.create(
-            name=f"bench-base-{time.time_ns()}", artifact_uri=str(path), base_model=str(path), status="ready",
+            name=f"bench-base-{time.time_ns()}",
+            artifact_uri=str(path),
+            base_model=str(path),
+            status="ready",
             threshold=0.5,
-        )  # fmt: skip
+        )
         with gpu_worker(log=logs / "worker.log"):
             run = training_run_create(
-                created_by=None, from_version=parent,
-                config={"synthetic": n, "seed": 2, "epochs": 1, "batch_size": batch_size, "val_fraction": val_fraction,
-                        "early_stopping_patience": None, "checkpoint_every": 10_000, "eval_batch_size": 64},
-            )  # fmt: skip
+                created_by=None,
+                from_version=parent,
+                config={
+                    "synthetic": n,
+                    "seed": 2,
+                    "epochs": 1,
+                    "batch_size": batch_size,
+                    "val_fraction": val_fraction,
+                    "early_stopping_patience": None,
+                    "checkpoint_every": 10_000,
+                    "eval_batch_size": 64,
+                },
+            )
             submitted = time.perf_counter()
             deadline = submitted + 3600
             while run.status not in (RunStatus.SUCCEEDED, RunStatus.FAILED):

@@ -49,8 +49,9 @@ def bare_forward_latency_ms(
         for i in range(warmup + n):
             prompt, completion = pairs[i % len(pairs)][:2]
             start = time.perf_counter()
-            encoded = tokenizer(prompt, completion, truncation="only_first", max_length=clf.max_length,
-                                return_tensors="pt").to(device)  # fmt: skip
+            encoded = tokenizer(
+                prompt, completion, truncation="only_first", max_length=clf.max_length, return_tensors="pt"
+            ).to(device)
             model(**encoded)
             _synchronize(device)
             if i >= warmup:
@@ -75,8 +76,14 @@ def bare_batch_throughput(
             if timed == 1:
                 _synchronize(device)
                 start = time.perf_counter()
-            encoded = tokenizer([p[0] for p in group], [p[1] for p in group], truncation="only_first",
-                                max_length=clf.max_length, padding=True, return_tensors="pt").to(device)  # fmt: skip
+            encoded = tokenizer(
+                [p[0] for p in group],
+                [p[1] for p in group],
+                truncation="only_first",
+                max_length=clf.max_length,
+                padding=True,
+                return_tensors="pt",
+            ).to(device)
             model(**encoded)
         _synchronize(device)
     return len(pairs) / (time.perf_counter() - start)
@@ -108,8 +115,14 @@ def bare_train_throughput(
             _synchronize(target)
             start = time.perf_counter()
         group = [pairs[(step * batch_size + i) % len(pairs)] for i in range(batch_size)]
-        encoded = tokenizer([p[0] for p in group], [p[1] for p in group], truncation="only_first",
-                            max_length=max_length, padding=True, return_tensors="pt").to(target)  # fmt: skip
+        encoded = tokenizer(
+            [p[0] for p in group],
+            [p[1] for p in group],
+            truncation="only_first",
+            max_length=max_length,
+            padding=True,
+            return_tensors="pt",
+        ).to(target)
         labels = torch.tensor([int(p[2]) for p in group], device=target)
         loss = F.cross_entropy(model(**encoded).logits, labels)
         loss.backward()
@@ -133,37 +146,111 @@ NAMES = [
     "Ravi",
     "Elena",
 ]
-PLACES = ["the river", "the old quarry", "the farm", "the skate park", "the harbour", "the forest trail",
-          "the school gym", "the market", "the mountain cabin", "the beach", "the construction site"]  # fmt: skip
-COMPANIONS = ["her brother", "his best friend", "their grandmother", "the family dog", "a neighbour",
-              "her cousin", "his little sister", "an old classmate"]  # fmt: skip
-TIMES = ["early on Saturday morning", "late one windy afternoon", "just after lunch", "on a cold evening",
-         "during the summer holidays", "before the sun came up"]  # fmt: skip
-WEATHER = ["The rain had left the ground slick and muddy", "A strong wind was rattling the loose boards",
-           "The air was warm and the sky was perfectly clear", "Thick fog hid most of the path ahead",
-           "Fresh snow covered everything in a soft white layer"]  # fmt: skip
-MOODS = ["feeling excited about the plans for the day", "hoping to finish everything before dinner",
-         "a little nervous but determined to try", "laughing about a joke from the night before"]  # fmt: skip
-TASKS = ["carried a heavy box of tools up the steps", "set up a small table near the water",
-         "climbed onto the wooden platform to look around", "unpacked the sandwiches and cold drinks",
-         "checked the map one more time", "tied the ropes around the old fence post"]  # fmt: skip
-VANTAGES = ["from the shade of a tree", "from the top of the stairs", "from behind the parked car",
-            "from a bench nearby", "from the doorway with a cup of tea"]  # fmt: skip
-AFTERMATHS = ["so the trip ended at the hospital", "and someone had to call an ambulance",
-              "and the bleeding would not stop for a long time", "and the pain lasted for weeks"]  # fmt: skip
+PLACES = [
+    "the river",
+    "the old quarry",
+    "the farm",
+    "the skate park",
+    "the harbour",
+    "the forest trail",
+    "the school gym",
+    "the market",
+    "the mountain cabin",
+    "the beach",
+    "the construction site",
+]
+COMPANIONS = [
+    "her brother",
+    "his best friend",
+    "their grandmother",
+    "the family dog",
+    "a neighbour",
+    "her cousin",
+    "his little sister",
+    "an old classmate",
+]
+TIMES = [
+    "early on Saturday morning",
+    "late one windy afternoon",
+    "just after lunch",
+    "on a cold evening",
+    "during the summer holidays",
+    "before the sun came up",
+]
+WEATHER = [
+    "The rain had left the ground slick and muddy",
+    "A strong wind was rattling the loose boards",
+    "The air was warm and the sky was perfectly clear",
+    "Thick fog hid most of the path ahead",
+    "Fresh snow covered everything in a soft white layer",
+]
+MOODS = [
+    "feeling excited about the plans for the day",
+    "hoping to finish everything before dinner",
+    "a little nervous but determined to try",
+    "laughing about a joke from the night before",
+]
+TASKS = [
+    "carried a heavy box of tools up the steps",
+    "set up a small table near the water",
+    "climbed onto the wooden platform to look around",
+    "unpacked the sandwiches and cold drinks",
+    "checked the map one more time",
+    "tied the ropes around the old fence post",
+]
+VANTAGES = [
+    "from the shade of a tree",
+    "from the top of the stairs",
+    "from behind the parked car",
+    "from a bench nearby",
+    "from the doorway with a cup of tea",
+]
+AFTERMATHS = [
+    "so the trip ended at the hospital",
+    "and someone had to call an ambulance",
+    "and the bleeding would not stop for a long time",
+    "and the pain lasted for weeks",
+]
 OPENERS = ["Suddenly", "A moment later", "Without warning", "Just then", "After a while"]
-ACCIDENTS = ["slipped on the wet stones", "lost their footing on the ladder", "tripped over a loose board",
-             "reached for the falling box", "leaned too far over the railing", "grabbed the hot pan"]  # fmt: skip
-INJURIES = ["broke a wrist", "fractured an ankle", "sprained a knee badly", "cut a hand deeply on the metal",
-            "burned both palms", "twisted an ankle and could not stand", "gashed a forehead open",
-            "dislocated a shoulder", "bruised several ribs", "cracked a tooth and bled heavily",
-            "scraped an arm raw on the rocks", "crushed two fingers"]  # fmt: skip
+ACCIDENTS = [
+    "slipped on the wet stones",
+    "lost their footing on the ladder",
+    "tripped over a loose board",
+    "reached for the falling box",
+    "leaned too far over the railing",
+    "grabbed the hot pan",
+]
+INJURIES = [
+    "broke a wrist",
+    "fractured an ankle",
+    "sprained a knee badly",
+    "cut a hand deeply on the metal",
+    "burned both palms",
+    "twisted an ankle and could not stand",
+    "gashed a forehead open",
+    "dislocated a shoulder",
+    "bruised several ribs",
+    "cracked a tooth and bled heavily",
+    "scraped an arm raw on the rocks",
+    "crushed two fingers",
+]
 VICTIMS = [" and", " and", " and", " and knocked into {companion}, who"]
-CALM = ["smiled at the view", "waved to the others", "sat down on the bench", "laughed at the silly mistake",
-        "found a shiny coin in the grass", "took a photo of the sunset", "hummed a favourite song"]  # fmt: skip
-OUTCOMES = ["everyone cheered loudly at the end of the day", "they shared the last sandwich on the way home",
-            "the whole day felt perfect to all of them", "they decided to come back again next week",
-            "nobody wanted to leave until it was dark"]  # fmt: skip
+CALM = [
+    "smiled at the view",
+    "waved to the others",
+    "sat down on the bench",
+    "laughed at the silly mistake",
+    "found a shiny coin in the grass",
+    "took a photo of the sunset",
+    "hummed a favourite song",
+]
+OUTCOMES = [
+    "everyone cheered loudly at the end of the day",
+    "they shared the last sandwich on the way home",
+    "the whole day felt perfect to all of them",
+    "they decided to come back again next week",
+    "nobody wanted to leave until it was dark",
+]
 
 
 def synthetic_story_pairs(n: int, seed: int = 0, injurious_fraction: float = 0.5) -> list[StoryPair]:

@@ -92,9 +92,15 @@ def _budget(candidate_pool: int) -> tuple[int, int]:
 
 
 def _embedding_candidates(
-    clf: InjuryClassifier, pair: tuple[str, str], field: Field, start: int, end: int, word: str,
-    candidate_pool: int, neighbourhood: int,
-) -> list[Candidate]:  # fmt: skip
+    clf: InjuryClassifier,
+    pair: tuple[str, str],
+    field: Field,
+    start: int,
+    end: int,
+    word: str,
+    candidate_pool: int,
+    neighbourhood: int,
+) -> list[Candidate]:
     encoding = clf.encode([pair], return_offsets_mapping=True)
     sequence = FIELDS.index(field)
     positions = [

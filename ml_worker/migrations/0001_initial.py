@@ -6,85 +6,195 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('labeling', '0001_initial'),
+        ("labeling", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ClassifierVersion',
+            name="ClassifierVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('artifact_uri', models.CharField(blank=True, help_text='Local path, file:// or s3:// prefix of the HF checkpoint.', max_length=1000)),
-                ('base_model', models.CharField(help_text='What training started from (URI or name).', max_length=1000)),
-                ('status', models.CharField(choices=[('training', 'Training'), ('ready', 'Ready'), ('active', 'Active'), ('retired', 'Retired'), ('failed', 'Failed')], default='training', max_length=16)),
-                ('threshold', models.FloatField(help_text='Reject a completion when P(injurious) >= threshold.')),
-                ('metrics', models.JSONField(blank=True, default=dict)),
-                ('data_snapshot', models.JSONField(blank=True, default=dict, help_text='Example ids with their labels, counts and the labels hash.')),
-                ('data_hash', models.CharField(blank=True, max_length=64)),
-                ('train_config', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('promoted_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='children', to='ml_worker.classifierversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "artifact_uri",
+                    models.CharField(
+                        blank=True,
+                        help_text="Local path, file:// or s3:// prefix of the HF checkpoint.",
+                        max_length=1000,
+                    ),
+                ),
+                (
+                    "base_model",
+                    models.CharField(help_text="What training started from (URI or name).", max_length=1000),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("training", "Training"),
+                            ("ready", "Ready"),
+                            ("active", "Active"),
+                            ("retired", "Retired"),
+                            ("failed", "Failed"),
+                        ],
+                        default="training",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "threshold",
+                    models.FloatField(help_text="Reject a completion when P(injurious) >= threshold."),
+                ),
+                ("metrics", models.JSONField(blank=True, default=dict)),
+                (
+                    "data_snapshot",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Example ids with their labels, counts and the labels hash.",
+                    ),
+                ),
+                ("data_hash", models.CharField(blank=True, max_length=64)),
+                ("train_config", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("promoted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="children",
+                        to="ml_worker.classifierversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-id',),
+                "ordering": ("-id",),
             },
         ),
         migrations.CreateModel(
-            name='Score',
+            name="Score",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_hash', models.CharField(max_length=64)),
-                ('probability', models.FloatField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('classifier_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scores', to='ml_worker.classifierversion')),
-                ('example', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='labeling.example')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("content_hash", models.CharField(max_length=64)),
+                ("probability", models.FloatField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "classifier_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="scores",
+                        to="ml_worker.classifierversion",
+                    ),
+                ),
+                (
+                    "example",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scores",
+                        to="labeling.example",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('id',),
+                "ordering": ("id",),
             },
         ),
         migrations.CreateModel(
-            name='TrainingRun',
+            name="TrainingRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='queued', max_length=16)),
-                ('celery_task_id', models.CharField(blank=True, max_length=255)),
-                ('checkpoint_uri', models.CharField(blank=True, max_length=1000)),
-                ('progress', models.JSONField(blank=True, default=dict)),
-                ('metrics_history', models.JSONField(blank=True, default=list)),
-                ('attempts', models.PositiveIntegerField(default=0, help_text='How many times a worker started this run.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('error', models.TextField(blank=True)),
-                ('version', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='training_run', to='ml_worker.classifierversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("celery_task_id", models.CharField(blank=True, max_length=255)),
+                ("checkpoint_uri", models.CharField(blank=True, max_length=1000)),
+                ("progress", models.JSONField(blank=True, default=dict)),
+                ("metrics_history", models.JSONField(blank=True, default=list)),
+                (
+                    "attempts",
+                    models.PositiveIntegerField(
+                        default=0, help_text="How many times a worker started this run."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "version",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="training_run",
+                        to="ml_worker.classifierversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-id',),
+                "ordering": ("-id",),
             },
         ),
         migrations.AddConstraint(
-            model_name='classifierversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('status',), name='classifier_one_active'),
+            model_name="classifierversion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "active")), fields=("status",), name="classifier_one_active"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='classifierversion',
-            constraint=models.CheckConstraint(condition=models.Q(('threshold__gte', 0.0), ('threshold__lte', 1.0)), name='classifier_threshold_probability'),
+            model_name="classifierversion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("threshold__gte", 0.0), ("threshold__lte", 1.0)),
+                name="classifier_threshold_probability",
+            ),
         ),
         migrations.AddIndex(
-            model_name='score',
-            index=models.Index(fields=['classifier_version', 'content_hash'], name='score_version_hash'),
+            model_name="score",
+            index=models.Index(fields=["classifier_version", "content_hash"], name="score_version_hash"),
         ),
         migrations.AddConstraint(
-            model_name='score',
-            constraint=models.UniqueConstraint(fields=('example', 'classifier_version'), name='score_once_per_version'),
+            model_name="score",
+            constraint=models.UniqueConstraint(
+                fields=("example", "classifier_version"), name="score_once_per_version"
+            ),
         ),
     ]

@@ -149,7 +149,12 @@ def live_score_request(*, prompt: str, completion: str, version: ClassifierVersi
         pending.execute()
     return live_request(
         tasks.live_score,
-        kwargs={"prompt": prompt, "completion": completion, "version_id": version.pk, "request_id": request_id},
+        kwargs={
+            "prompt": prompt,
+            "completion": completion,
+            "version_id": version.pk,
+            "request_id": request_id,
+        },
     )
 
 
@@ -197,7 +202,9 @@ def live_score_compute(*, prompt: str, completion: str, version_id: int, request
     """Score one pair, plus any other waiting requests for the same version in the same forward pass."""
     version = _load(version_id)
     if version is None:
-        return _error("unknown_version", f"No classifier version {version_id} with a finished artifact exists.")
+        return _error(
+            "unknown_version", f"No classifier version {version_id} with a finished artifact exists."
+        )
     client = _redis()
     if client is not None:
         stored = client.get(_answer_key(request_id))
@@ -229,7 +236,9 @@ def live_score_compute(*, prompt: str, completion: str, version_id: int, request
     if client is not None and len(batch) > 1:
         pipe = client.pipeline()
         for b, p in zip(batch[1:], probabilities[1:], strict=True):
-            answer = _verdict(version, p) if p == p else _error("text_too_long", "completion over token limit")
+            answer = (
+                _verdict(version, p) if p == p else _error("text_too_long", "completion over token limit")
+            )
             pipe.set(_answer_key(b["id"]), json.dumps(answer), ex=60)
         pipe.execute()
     return _verdict(version, probabilities[0])
@@ -241,7 +250,9 @@ def live_saliency_compute(*, prompt: str, completion: str, version_id: int) -> d
 
     version = _load(version_id)
     if version is None:
-        return _error("unknown_version", f"No classifier version {version_id} with a finished artifact exists.")
+        return _error(
+            "unknown_version", f"No classifier version {version_id} with a finished artifact exists."
+        )
     clf = runtime.classifier_for(version)
     try:
         tokens, score = saliency_and_score(clf, prompt, completion)
@@ -253,9 +264,14 @@ def live_saliency_compute(*, prompt: str, completion: str, version_id: int) -> d
         "classifier_version": version.pk,
         "tokens": [
             {
-                "field": t.field, "start": t.start, "end": t.end, "text": texts[t.field][t.start : t.end],
-                "token": t.token, "gradient": t.gradient, "gradient_x_input": t.grad_x_input,
-            }  # fmt: skip
+                "field": t.field,
+                "start": t.start,
+                "end": t.end,
+                "text": texts[t.field][t.start : t.end],
+                "token": t.token,
+                "gradient": t.gradient,
+                "gradient_x_input": t.grad_x_input,
+            }
             for t in tokens
         ],
     }
@@ -269,17 +285,25 @@ def live_substitutions_compute(
 
     version = _load(version_id)
     if version is None:
-        return _error("unknown_version", f"No classifier version {version_id} with a finished artifact exists.")
+        return _error(
+            "unknown_version", f"No classifier version {version_id} with a finished artifact exists."
+        )
     if field not in FIELDS:
         return _error("invalid_span", f"field must be prompt or completion, not {field!r}")
     clf = runtime.classifier_for(version)
     try:
         result = suggest_substitutions(
-            clf, prompt, completion, field=field, start=start, end=end, k=k,  # type: ignore[arg-type]
+            clf,
+            prompt,
+            completion,
+            field=field,
+            start=start,
+            end=end,
+            k=k,  # type: ignore[arg-type]
             masked_lm=runtime.masked_lm(),
             # Exact re-scoring is one forward per candidate: the pool is what the latency is made of.
             candidate_pool=max(k + 1, settings.GAUNTLET_SUBSTITUTION_CANDIDATES),
-        )  # fmt: skip
+        )
     except ValueError as exc:
         return _error("invalid_span", str(exc))
     return {
@@ -292,9 +316,14 @@ def live_substitutions_compute(
         "original_score": result.original_score,
         "substitutions": [
             {
-                "text": s.text, "kind": s.kind, "score": s.score, "delta": s.score - result.original_score,
-                "passes": s.score < version.threshold, "prompt": s.prompt, "completion": s.completion,
-            }  # fmt: skip
+                "text": s.text,
+                "kind": s.kind,
+                "score": s.score,
+                "delta": s.score - result.original_score,
+                "passes": s.score < version.threshold,
+                "prompt": s.prompt,
+                "completion": s.completion,
+            }
             for s in result.suggestions
         ],
     }

@@ -97,7 +97,10 @@ def training_run_create(
         raise ApiError("not_trainable", f"Version {from_version.name} has no artifact to start from.", 409)
 
     if options["synthetic"]:
-        snapshot: dict[str, Any] = {"synthetic": int(options["synthetic"]), "seed": train_fields.get("seed", 0)}
+        snapshot: dict[str, Any] = {
+            "synthetic": int(options["synthetic"]),
+            "seed": train_fields.get("seed", 0),
+        }
         snapshot["labels_hash"] = hashlib.sha256(json.dumps(snapshot, sort_keys=True).encode()).hexdigest()
     else:
         snapshot = training_data_snapshot(include_imported=bool(options["include_imported"]))
@@ -142,10 +145,16 @@ def _examples_for(version: ClassifierVersion) -> list[TrainExample]:
 
         return [
             TrainExample(prompt, completion, int(label), "generator")
-            for prompt, completion, label in synthetic_story_pairs(snapshot["synthetic"], seed=snapshot["seed"])
+            for prompt, completion, label in synthetic_story_pairs(
+                snapshot["synthetic"], seed=snapshot["seed"]
+            )
         ]
     labels = dict(snapshot["examples"])
-    rows = Example.objects.filter(pk__in=labels).order_by("id").values_list("pk", "prompt", "completion", "source")
+    rows = (
+        Example.objects.filter(pk__in=labels)
+        .order_by("id")
+        .values_list("pk", "prompt", "completion", "source")
+    )
     return [
         TrainExample(prompt, completion, int(labels[pk] == InjuryLabel.INJURIOUS), source)
         for pk, prompt, completion, source in rows
@@ -229,9 +238,16 @@ def training_run_execute(
             return bool(should_stop and should_stop())
 
         result = train(
-            config, train_set, val_set, init_path=init_path, output_dir=run_dir / "best",
-            checkpoint_dir=checkpoint_dir, progress=progress_bar, on_epoch=on_epoch, should_stop=after_step,
-        )  # fmt: skip
+            config,
+            train_set,
+            val_set,
+            init_path=init_path,
+            output_dir=run_dir / "best",
+            checkpoint_dir=checkpoint_dir,
+            progress=progress_bar,
+            on_epoch=on_epoch,
+            should_stop=after_step,
+        )
         if result.stopped:
             storage.save_file(_checkpoint_key(run), checkpoint_dir / CHECKPOINT_NAME)
             _progress(run_id, global_step=result.global_step, stopped=True)
@@ -266,14 +282,17 @@ def training_run_execute(
         )
         if options["promote"]:
             classifier_version_promote(version=ClassifierVersion.objects.get(pk=version.pk))
-    shutil.rmtree(training_run_dir(run) / "best", ignore_errors=True)  # stored; the checkpoint stays for audit
+    shutil.rmtree(
+        training_run_dir(run) / "best", ignore_errors=True
+    )  # stored; the checkpoint stays for audit
     return run
 
 
 def _fail(run_id: int, exc: BaseException) -> None:
     with transaction.atomic():
         TrainingRun.objects.filter(pk=run_id).update(
-            status=RunStatus.FAILED, finished_at=timezone.now(),
+            status=RunStatus.FAILED,
+            finished_at=timezone.now(),
             error="".join(traceback.format_exception_only(type(exc), exc)).strip(),
-        )  # fmt: skip
+        )
         ClassifierVersion.objects.filter(training_run__pk=run_id).update(status=VersionStatus.FAILED)

@@ -55,9 +55,12 @@ def ml_env(tmp_path: Path, settings: object, monkeypatch: pytest.MonkeyPatch) ->
 @pytest.fixture
 def tiny_version(db: None, tiny_checkpoint: Path) -> ClassifierVersion:
     return ClassifierVersion.objects.create(
-        name="tiny-r0", artifact_uri=str(tiny_checkpoint), base_model="tiny-bert",
-        status=VersionStatus.ACTIVE, threshold=0.5,
-    )  # fmt: skip
+        name="tiny-r0",
+        artifact_uri=str(tiny_checkpoint),
+        base_model="tiny-bert",
+        status=VersionStatus.ACTIVE,
+        threshold=0.5,
+    )
 
 
 @pytest.fixture
@@ -72,25 +75,40 @@ def scored_edits(tiny_version: ClassifierVersion) -> dict[str, object]:
     tiny_version.threshold = (low + high) / 2
     tiny_version.save(update_fields=["threshold"])
     others = [c for _, c in ranked[1:-1]]
-    return {"pass_": passing, "fail": failing, "threshold": tiny_version.threshold, "others": others,
-            "scores": dict(zip(EDIT_COMPLETIONS, scores, strict=True))}  # fmt: skip
+    return {
+        "pass_": passing,
+        "fail": failing,
+        "threshold": tiny_version.threshold,
+        "others": others,
+        "scores": dict(zip(EDIT_COMPLETIONS, scores, strict=True)),
+    }
 
 
 @pytest.fixture
 def verification_queue(db: None) -> Queue:
     return Queue.objects.create(
-        name="verify", kind="verification", state=QueueState.OPEN, overlap=2, pay_per_task=Decimal("0.10"),
+        name="verify",
+        kind="verification",
+        state=QueueState.OPEN,
+        overlap=2,
+        pay_per_task=Decimal("0.10"),
         kind_settings={"fillers_per_submission": 0},
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
 def rewrite_queue(verification_queue: Queue) -> Queue:
     return Queue.objects.create(
-        name="attack", kind="rewrite", state=QueueState.OPEN, overlap=3, pay_mode=PayMode.PER_TASK,
-        pay_per_task=Decimal("0.50"), bonus_amount=Decimal("2.00"), lease_seconds=900,
+        name="attack",
+        kind="rewrite",
+        state=QueueState.OPEN,
+        overlap=3,
+        pay_mode=PayMode.PER_TASK,
+        pay_per_task=Decimal("0.50"),
+        bonus_amount=Decimal("2.00"),
+        lease_seconds=900,
         kind_settings={"condition": "tool_assisted", "verification_queue_id": verification_queue.pk},
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture

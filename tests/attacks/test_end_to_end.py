@@ -64,8 +64,10 @@ def test_rewrite_verified_paid_once_and_counted(
     example = Example.objects.get(pk=submitted.json()["example_id"])
     assert (example.source, example.parent_id, example.author_id) == ("tool_assisted", seed.pk, rewriter.pk)
     assert list(RewriteEdit.objects.filter(session_id=session_id).values_list("tool", flat=True)) == [
-        "seed", "typed", "substitution",
-    ]  # fmt: skip
+        "seed",
+        "typed",
+        "substitution",
+    ]
 
     # The author never gets their own rewrite to verify.
     own = author.post(f"/api/v1/queues/{verification_queue.pk}/claim/")

@@ -71,9 +71,14 @@ def test_lexical_batch_via_api_keeps_minilm_similar_rewrites_scores_and_verifies
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = manager_client.post(
             "/api/v1/paraphrase-batches/",
-            {"sources": "injurious", "k": 3, "paraphraser": "lexical", "verification_queue": verification_queue.pk},
+            {
+                "sources": "injurious",
+                "k": 3,
+                "paraphraser": "lexical",
+                "verification_queue": verification_queue.pk,
+            },
             format="json",
-        )  # fmt: skip
+        )
     assert response.status_code == 201, response.content
     batch = ParaphraseBatch.objects.get(pk=response.json()["id"])
     assert batch.status == "queued" and len(callbacks) == 1  # the gpu task is sent on commit
@@ -83,9 +88,11 @@ def test_lexical_batch_via_api_keeps_minilm_similar_rewrites_scores_and_verifies
     paraphraser = paraphraser_for(kind="lexical", config=batch.paraphraser_config)
     assert paraphraser_for(kind="lexical", config={"min_similarity": 0.88}) is paraphraser
     expected = {
-        s.pk: paraphraser.paraphrase(s.prompt, s.completion, 3, paraphrase_seed(batch_id=batch.pk, source_id=s.pk))
+        s.pk: paraphraser.paraphrase(
+            s.prompt, s.completion, 3, paraphrase_seed(batch_id=batch.pk, source_id=s.pk)
+        )
         for s in sources
-    }  # fmt: skip
+    }
     assert all(expected.values())
     # One rewrite already exists as an example: it must come out as a duplicate, never re-verified.
     already = Example(prompt=SEED_PROMPT, completion=expected[sources[0].pk][0], batch="earlier")
@@ -148,19 +155,28 @@ def test_paraphraser_specs_name_the_core_settings(settings):
         {"model_path": "/models/t5", "max_new_tokens": 48},
     )
     assert paraphraser_spec_parse("http:http://gen:8000/v1") == (
-        "http", {"base_url": "http://gen:8000/v1", "model": "from-settings"},
-    )  # fmt: skip
+        "http",
+        {"base_url": "http://gen:8000/v1", "model": "from-settings"},
+    )
     assert paraphraser_spec_parse("http:https://gen/v1#llama-3-8b") == (
-        "http", {"base_url": "https://gen/v1", "model": "llama-3-8b"},
-    )  # fmt: skip
+        "http",
+        {"base_url": "https://gen/v1", "model": "llama-3-8b"},
+    )
 
 
 def _tiny_causal_lm(directory: Path) -> Path:
     tokenizer = toy.write_tokenizer(directory)
     torch.manual_seed(0)
-    config = GPT2Config(vocab_size=len(toy.VOCAB), n_positions=512, n_embd=16, n_layer=1, n_head=2,
-                        pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.sep_token_id,
-                        bos_token_id=tokenizer.cls_token_id)  # fmt: skip
+    config = GPT2Config(
+        vocab_size=len(toy.VOCAB),
+        n_positions=512,
+        n_embd=16,
+        n_layer=1,
+        n_head=2,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.sep_token_id,
+        bos_token_id=tokenizer.cls_token_id,
+    )
     GPT2LMHeadModel(config).save_pretrained(directory)
     return directory
 
@@ -173,9 +189,17 @@ def _tiny_seq2seq(directory: Path) -> Path:
     )
     tokenizer.save_pretrained(directory)
     torch.manual_seed(0)
-    config = T5Config(vocab_size=len(toy.VOCAB), d_model=16, d_kv=8, d_ff=24, num_layers=1, num_heads=2,
-                      pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.sep_token_id,
-                      decoder_start_token_id=tokenizer.pad_token_id)  # fmt: skip
+    config = T5Config(
+        vocab_size=len(toy.VOCAB),
+        d_model=16,
+        d_kv=8,
+        d_ff=24,
+        num_layers=1,
+        num_heads=2,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.sep_token_id,
+        decoder_start_token_id=tokenizer.pad_token_id,
+    )
     T5ForConditionalGeneration(config).save_pretrained(directory)
     return directory
 
@@ -188,9 +212,18 @@ def test_hf_paraphraser_from_a_model_directory(
     settings.GAUNTLET_PARAPHRASE_HF_MAX_NEW_TOKENS = 8  # short enough for the tiny classifier to judge
     directory = builder(tmp_path / "paraphrase-model")
     call_command(
-        "paraphrase_batch", "--sources", "examples", "--example-ids", str(sources[0].pk), "--k", "2",
-        "--paraphraser", f"hf:{directory}", "--verification-queue", str(verification_queue.pk),
-    )  # fmt: skip
+        "paraphrase_batch",
+        "--sources",
+        "examples",
+        "--example-ids",
+        str(sources[0].pk),
+        "--k",
+        "2",
+        "--paraphraser",
+        f"hf:{directory}",
+        "--verification-queue",
+        str(verification_queue.pk),
+    )
     batch = ParaphraseBatch.objects.get()
     assert batch.status == "done", batch.error
     assert (batch.paraphraser, batch.paraphraser_config) == (
@@ -217,16 +250,23 @@ def test_hf_paraphraser_from_a_model_directory(
 
 class _FakeOpenAI(BaseHTTPRequestHandler):
     received: list[dict[str, Any]] = []
-    replies = ["anna harmed the dog .", "the dog was wounded by anna .", "anna hurt the dog .",
-               "the dog was wounded by anna .", "anna injured her dog badly ."]  # fmt: skip
+    replies = [
+        "anna harmed the dog .",
+        "the dog was wounded by anna .",
+        "anna hurt the dog .",
+        "the dog was wounded by anna .",
+        "anna injured her dog badly .",
+    ]
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).received.append(
             {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
         )
-        choices = [{"index": i, "message": {"role": "assistant", "content": text}}
-                   for i, text in enumerate(self.replies)]  # fmt: skip
+        choices = [
+            {"index": i, "message": {"role": "assistant", "content": text}}
+            for i, text in enumerate(self.replies)
+        ]
         payload = json.dumps({"object": "chat.completion", "choices": choices}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -250,9 +290,14 @@ def openai_server() -> Iterator[str]:
 
 
 def test_http_paraphraser_posts_the_source_and_turns_choices_into_candidates(
-    manager_client, tiny_version, verification_queue, sources, openai_server, settings,
+    manager_client,
+    tiny_version,
+    verification_queue,
+    sources,
+    openai_server,
+    settings,
     django_capture_on_commit_callbacks,
-):  # fmt: skip
+):
     _loose(tiny_version)
     settings.GAUNTLET_PARAPHRASE_HTTP_MODEL = "tiny-chat"
     settings.GAUNTLET_PARAPHRASE_HTTP_API_KEY = "test-key"
@@ -260,10 +305,15 @@ def test_http_paraphraser_posts_the_source_and_turns_choices_into_candidates(
     with django_capture_on_commit_callbacks(execute=True):
         response = manager_client.post(
             "/api/v1/paraphrase-batches/",
-            {"sources": "examples", "example_ids": [source.pk], "k": 3, "paraphraser": f"http:{openai_server}",
-             "verification_queue": verification_queue.pk},
+            {
+                "sources": "examples",
+                "example_ids": [source.pk],
+                "k": 3,
+                "paraphraser": f"http:{openai_server}",
+                "verification_queue": verification_queue.pk,
+            },
             format="json",
-        )  # fmt: skip
+        )
     assert response.status_code == 201, response.content
     batch = ParaphraseBatch.objects.get(pk=response.json()["id"])
     assert batch.status == "done", batch.error
@@ -291,9 +341,14 @@ def test_http_paraphraser_posts_the_source_and_turns_choices_into_candidates(
 
     # A model named in the spec wins over the setting.
     paraphrase_batch_create(
-        created_by=None, verification_queue=verification_queue, selection="examples",
-        example_ids=[sources[1].pk], k=1, paraphraser=f"http:{openai_server}#other-model", enqueue=False,
-    )  # fmt: skip
+        created_by=None,
+        verification_queue=verification_queue,
+        selection="examples",
+        example_ids=[sources[1].pk],
+        k=1,
+        paraphraser=f"http:{openai_server}#other-model",
+        enqueue=False,
+    )
     from attacks.services.paraphrase import paraphrase_batch_run
 
     paraphrase_batch_run(batch=ParaphraseBatch.objects.latest("id"))

@@ -63,8 +63,9 @@ def test_unchanged_seed_and_bad_tool_are_refused(seeded_rewrite_queue, scored_ed
     client = client_for(rewriter)
     session_id, _ = _open_session(client, seeded_rewrite_queue)
     assert client.post(f"/api/v1/rewrite-sessions/{session_id}/submit/").json()["error"]["code"] in (
-        "unchanged", "does_not_pass",
-    )  # fmt: skip
+        "unchanged",
+        "does_not_pass",
+    )
     bad = client.post(
         f"/api/v1/rewrite-sessions/{session_id}/edits/",
         {"prompt": SEED_PROMPT, "completion": "x", "tool": "magic"},
@@ -105,9 +106,15 @@ def test_near_duplicate_of_an_adversarial_example_is_refused(
         pk=_edit_and_submit(first, session_id, scored_edits["pass_"]).json()["id"]
     )
     AdversarialExample.objects.create(
-        example=submission.example, submission=submission, classifier_version=submission.classifier_version,
-        score=submission.score, source=submission.source, author=rewriter, round="tiny-r0", confidence=1.0,
-    )  # fmt: skip
+        example=submission.example,
+        submission=submission,
+        classifier_version=submission.classifier_version,
+        score=submission.score,
+        source=submission.source,
+        author=rewriter,
+        round="tiny-r0",
+        confidence=1.0,
+    )
     copycat = client_for(ContractorFactory())
     copy_session, _ = _open_session(copycat, seeded_rewrite_queue)
     refused = _edit_and_submit(copycat, copy_session, scored_edits["pass_"] + " ")

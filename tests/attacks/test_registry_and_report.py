@@ -25,22 +25,36 @@ def adversarial(tiny_version: ClassifierVersion, rewriter) -> AdversarialExample
     )
     example.save()
     submission = AttackSubmission.objects.create(
-        example=example, source="manual", author=rewriter, classifier_version=tiny_version, score=0.1,
-        threshold=tiny_version.threshold, status="verified",
-    )  # fmt: skip
+        example=example,
+        source="manual",
+        author=rewriter,
+        classifier_version=tiny_version,
+        score=0.1,
+        threshold=tiny_version.threshold,
+        status="verified",
+    )
     return AdversarialExample.objects.create(
-        example=example, submission=submission, classifier_version=tiny_version, score=0.1, source="manual",
-        author=rewriter, round=tiny_version.name, confidence=1.0,
-    )  # fmt: skip
+        example=example,
+        submission=submission,
+        classifier_version=tiny_version,
+        score=0.1,
+        source="manual",
+        author=rewriter,
+        round=tiny_version.name,
+        confidence=1.0,
+    )
 
 
 def test_matrix_has_a_column_per_version_and_follows_thresholds(
     manager_client, adversarial, tiny_version, tiny_checkpoint
 ):
     newer = ClassifierVersion.objects.create(
-        name="tiny-r1", artifact_uri=str(tiny_checkpoint), base_model="tiny-bert", status=VersionStatus.READY,
+        name="tiny-r1",
+        artifact_uri=str(tiny_checkpoint),
+        base_model="tiny-bert",
+        status=VersionStatus.READY,
         threshold=0.0,
-    )  # fmt: skip
+    )
     tiny_version.threshold = 1.0
     tiny_version.save(update_fields=["threshold"])
     assert refresh_adversarial_matrix() == 2

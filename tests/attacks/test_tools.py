@@ -81,5 +81,13 @@ def test_saliency_offsets_slice_back_to_the_current_words(seeded_rewrite_queue, 
         # In order, the pieces cover the text's words exactly: nothing skipped, nothing overlapping.
         assert "".join(text[t["start"] : t["end"]] for t in tokens) == text.replace(" ", "")
     pieces = [(t["text"], t["token"]) for t in answer["tokens"] if t["field"] == "completion"]
-    assert pieces == [("Anna", "anna"), ("hurt", "hurt"), ("s", "##s"), ("the", "the"), ("dog", "dog"),
-                      ("s", "##s"), ("quietly", "quietly"), (".", ".")]  # fmt: skip
+    assert pieces == [
+        ("Anna", "anna"),
+        ("hurt", "hurt"),
+        ("s", "##s"),
+        ("the", "the"),
+        ("dog", "dog"),
+        ("s", "##s"),
+        ("quietly", "quietly"),
+        (".", "."),
+    ]

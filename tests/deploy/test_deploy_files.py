@@ -29,17 +29,30 @@ def test_compose_has_every_service_wired_as_documented() -> None:
 def test_dockerfile_puts_the_source_root_on_pythonpath() -> None:
     dockerfile = (REPO / "deploy" / "Dockerfile").read_text()
     assert "PYTHONPATH=/app:/app/platform" in dockerfile
-    assert 'torch==${TORCH_VERSION}' in dockerfile
+    assert "torch==${TORCH_VERSION}" in dockerfile
     assert "HF_HUB_OFFLINE=1" in dockerfile
 
 
 def test_env_example_names_every_production_variable() -> None:
-    names = {line.split("=", 1)[0] for line in (REPO / "deploy" / "env.example").read_text().splitlines() if "=" in line and not line.startswith("#")}
-    assert {"DJANGO_SECRET_KEY", "AWS_STORAGE_BUCKET_NAME", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} <= names
+    names = {
+        line.split("=", 1)[0]
+        for line in (REPO / "deploy" / "env.example").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    }
+    assert {
+        "DJANGO_SECRET_KEY",
+        "AWS_STORAGE_BUCKET_NAME",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    } <= names
 
 
 def test_check_deploy_is_clean_under_a_production_environment() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GAUNTLET_", "DATABASE_URL", "REDIS_URL"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "GAUNTLET_", "DATABASE_URL", "REDIS_URL"))
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="gauntlet.settings.base",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/gauntlet",
@@ -54,15 +67,22 @@ def test_check_deploy_is_clean_under_a_production_environment() -> None:
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
 
 def test_production_without_a_secret_key_refuses_to_start() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GAUNTLET_"))}
-    env.update(DJANGO_SETTINGS_MODULE="gauntlet.settings.base", DATABASE_URL="postgres://postgres@127.0.0.1:5432/gauntlet")
+    env.update(
+        DJANGO_SETTINGS_MODULE="gauntlet.settings.base",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/gauntlet",
+    )
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
     )

@@ -148,8 +148,12 @@ def test_win_rate_counts_ties_as_half_with_a_wilson_interval(
     body = response.json()
     (rate,) = body["win_rates"]
     assert (rate["system_a"], rate["system_b"], rate["wins"], rate["losses"], rate["ties"]) == (
-        "filtered", "unfiltered", 3, 1, 1,
-    )  # fmt: skip
+        "filtered",
+        "unfiltered",
+        3,
+        1,
+        1,
+    )
     assert rate["win_rate"] == pytest.approx(3.5 / 5)
     low, high = proportion_confint(3.5, 5, alpha=0.05, method="wilson")
     assert (rate["ci_low"], rate["ci_high"]) == (pytest.approx(low), pytest.approx(high))

@@ -38,8 +38,11 @@ def test_majority_vote_two_to_one(manager: User) -> None:
     label_item(queue, item, ["injurious", "injurious", "not_injurious"])
     consensus = Consensus.objects.get()
     assert (consensus.label, consensus.decided, consensus.final, consensus.method) == (
-        "injurious", True, True, "majority_vote",
-    )  # fmt: skip
+        "injurious",
+        True,
+        True,
+        "majority_vote",
+    )
     assert consensus.confidence == pytest.approx(2 / 3)
     assert consensus.agreement == pytest.approx(2 / 3)
     assert consensus.n_labels == 3

@@ -35,9 +35,17 @@ def test_an_injury_task_shows_only_the_text_instructions_and_choices(manager: Us
     label_item(queue, item, ["injurious", "not_injurious"])  # two earlier raters; note below is secret
     Label.objects.filter(item=item).update(note=SECRET_NOTE)
     Consensus.objects.create(
-        example=example, queue=queue, item=item, label="injurious", decided=True, method="majority_vote",
-        confidence=0.99, agreement=0.5, n_labels=2, computed_at=item.created_at,
-    )  # fmt: skip
+        example=example,
+        queue=queue,
+        item=item,
+        label="injurious",
+        decided=True,
+        method="majority_vote",
+        confidence=0.99,
+        agreement=0.5,
+        n_labels=2,
+        computed_at=item.created_at,
+    )
 
     rater = new_rater()
     body = claim(client_for(rater), queue.pk)
@@ -101,9 +109,13 @@ def test_a_submission_writes_one_label_and_a_retry_writes_nothing(manager: User)
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"label": "maybe"}, "label"), ({}, "label"), ({"label": "injurious", "note": 5}, "note"),
-     ({"label": "injurious", "note": "x" * 2001}, "note")],
-)  # fmt: skip
+    [
+        ({"label": "maybe"}, "label"),
+        ({}, "label"),
+        ({"label": "injurious", "note": 5}, "note"),
+        ({"label": "injurious", "note": "x" * 2001}, "note"),
+    ],
+)
 def test_a_bad_submission_is_a_400_naming_the_field(
     manager: User, body: dict[str, object], field: str
 ) -> None:
@@ -146,9 +158,18 @@ def comparison_queue(manager: User, overlap: int = 1) -> tuple[Queue, Comparison
     unfiltered = make_example(11, prompt=prompt, completion="The dog wagged its tail.")
     items = items_add(
         queue=queue,
-        items=[{"payload": {"example_a_id": filtered.pk, "example_b_id": unfiltered.pk,
-                            "system_a": "filtered", "system_b": "unfiltered"}} for _ in range(1)],
-    )  # fmt: skip
+        items=[
+            {
+                "payload": {
+                    "example_a_id": filtered.pk,
+                    "example_b_id": unfiltered.pk,
+                    "system_a": "filtered",
+                    "system_b": "unfiltered",
+                }
+            }
+            for _ in range(1)
+        ],
+    )
     return queue, ComparisonPair.objects.get(), items
 
 

@@ -43,9 +43,12 @@ def ml_env(tmp_path: Path, settings: object, monkeypatch: pytest.MonkeyPatch) ->
 def tiny_version(db: None, tiny_checkpoint: Path) -> ClassifierVersion:
     """The tiny classifier registered and active."""
     return ClassifierVersion.objects.create(
-        name="tiny", artifact_uri=str(tiny_checkpoint), base_model="tiny-bert", status=VersionStatus.ACTIVE,
+        name="tiny",
+        artifact_uri=str(tiny_checkpoint),
+        base_model="tiny-bert",
+        status=VersionStatus.ACTIVE,
         threshold=0.5,
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture

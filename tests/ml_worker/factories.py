@@ -23,10 +23,18 @@ def labelled_examples(n: int, *, seed: int = 0, injurious_fraction: float = 0.4)
     for i, item in enumerate(toy.toy_examples(n, seed=seed, injurious_fraction=injurious_fraction)):
         example = example_create(item.prompt, item.completion, batch=f"toy-{seed}-{i}")
         Consensus.objects.create(
-            example=example, queue=queue, item=_item(queue), decided=True, final=True,
-            label=InjuryLabel.INJURIOUS if item.label else InjuryLabel.NOT_INJURIOUS, method="majority",
-            confidence=1.0, agreement=1.0, n_labels=3, computed_at=timezone.now(),
-        )  # fmt: skip
+            example=example,
+            queue=queue,
+            item=_item(queue),
+            decided=True,
+            final=True,
+            label=InjuryLabel.INJURIOUS if item.label else InjuryLabel.NOT_INJURIOUS,
+            method="majority",
+            confidence=1.0,
+            agreement=1.0,
+            n_labels=3,
+            computed_at=timezone.now(),
+        )
         out.append(example)
     return out
 

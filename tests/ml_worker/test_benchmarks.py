@@ -15,8 +15,16 @@ def test_score_and_train_benchmarks_report_bare_and_pipeline_figures(tiny_checkp
     benchmarks = discover_benchmarks()
     options = BenchOptions(quick=True, params={"model": str(tiny_checkpoint), "database": "current"})
     score = benchmarks["score"].run(options)
-    for key in ("bare_p50_ms", "live_score_p50_ms", "live_score_p99_ms", "bare_batch_eps", "pipeline_batch_eps",
-                "saliency_p50_ms", "substitutions_p50_ms", "device"):  # fmt: skip
+    for key in (
+        "bare_p50_ms",
+        "live_score_p50_ms",
+        "live_score_p99_ms",
+        "bare_batch_eps",
+        "pipeline_batch_eps",
+        "saliency_p50_ms",
+        "substitutions_p50_ms",
+        "device",
+    ):
         assert key in score
     assert score["pipeline_batch_eps"] > 0
     train = benchmarks["train"].run(options)

@@ -13,9 +13,13 @@ pytestmark = pytest.mark.django_db
 
 def _ready(name: str, artifact: str, **metrics: float) -> ClassifierVersion:
     return ClassifierVersion.objects.create(
-        name=name, artifact_uri=artifact, base_model="tiny", status=VersionStatus.READY, threshold=0.5,
+        name=name,
+        artifact_uri=artifact,
+        base_model="tiny",
+        status=VersionStatus.READY,
+        threshold=0.5,
         metrics=metrics,
-    )  # fmt: skip
+    )
 
 
 def test_database_refuses_a_second_active_version(tiny_version: ClassifierVersion) -> None:

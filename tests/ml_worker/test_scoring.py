@@ -12,8 +12,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_score_unscored_gives_every_example_one_score_from_the_active_version(tiny_version) -> None:
-    examples = [example_create(f"anna went to the river {i} .", f"max {v} the cat .") for i, v in
-                enumerate(["smiled", "hurt", "sang", "bled"])]  # fmt: skip
+    examples = [
+        example_create(f"anna went to the river {i} .", f"max {v} the cat .")
+        for i, v in enumerate(["smiled", "hurt", "sang", "bled"])
+    ]
     assert tasks.score_unscored.delay().get() == 4
     assert tasks.score_unscored.delay().get() == 0  # idempotent: nothing left to do
     scores = Score.objects.filter(classifier_version=tiny_version)

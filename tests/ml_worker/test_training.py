@@ -11,9 +11,15 @@ from tests.ml_worker.factories import labelled_examples
 pytestmark = pytest.mark.django_db
 
 TINY_CONFIG = {
-    "epochs": 3, "lr": 3e-3, "batch_size": 16, "max_length": 48, "device": "cpu", "seed": 0,
-    "early_stopping_patience": None, "checkpoint_every": 1000,
-}  # fmt: skip
+    "epochs": 3,
+    "lr": 3e-3,
+    "batch_size": 16,
+    "max_length": 48,
+    "device": "cpu",
+    "seed": 0,
+    "early_stopping_patience": None,
+    "checkpoint_every": 1000,
+}
 
 
 def test_manager_trains_a_version_on_the_consensus_labels_and_its_auc_is_recorded(
@@ -66,9 +72,21 @@ def test_contractors_cannot_train(contractor_client, tiny_version) -> None:
 def test_train_classifier_command_trains_and_promotes(tiny_version, capsys) -> None:
     labelled_examples(80, seed=4)
     call_command(
-        "train_classifier", "--from-version", str(tiny_version.pk), "--epochs", "2", "--lr", "3e-3",
-        "--max-length", "48", "--name", "cmd", "--source-weight", "tool_assisted=2", "--json",
-    )  # fmt: skip
+        "train_classifier",
+        "--from-version",
+        str(tiny_version.pk),
+        "--epochs",
+        "2",
+        "--lr",
+        "3e-3",
+        "--max-length",
+        "48",
+        "--name",
+        "cmd",
+        "--source-weight",
+        "tool_assisted=2",
+        "--json",
+    )
     version = ClassifierVersion.objects.get(name="cmd")
     assert version.status == VersionStatus.ACTIVE
     assert version.train_config["source_weights"] == {"tool_assisted": 2.0}
@@ -87,7 +105,9 @@ def test_a_run_that_reuses_an_old_run_id_trains_afresh(
         config = {**TINY_CONFIG, "epochs": 1, "seed": seed}
         with django_capture_on_commit_callbacks(execute=True):
             response = manager_client.post(
-                "/api/v1/training-runs/", {"from_version": tiny_version.pk, "name": name, "config": config}, format="json"
+                "/api/v1/training-runs/",
+                {"from_version": tiny_version.pk, "name": name, "config": config},
+                format="json",
             )
         assert response.status_code == 201, response.json()
         ids.append(response.json()["id"])
@@ -100,6 +120,7 @@ def test_a_run_that_reuses_an_old_run_id_trains_afresh(
 
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT setval(pg_get_serial_sequence('ml_worker_trainingrun', 'id'), %s, false)", [run.pk]
+                    "SELECT setval(pg_get_serial_sequence('ml_worker_trainingrun', 'id'), %s, false)",
+                    [run.pk],
                 )
     assert ids[0] == ids[1]

@@ -44,14 +44,18 @@ def _wait(predicate, timeout: float, what: str) -> None:  # type: ignore[no-unty
 def test_a_training_run_whose_worker_is_killed_resumes_from_its_checkpoint(worker, tiny_version) -> None:
     labelled_examples(300, seed=5)
     config = {
-        "epochs": 6, "lr": 3e-3, "batch_size": 4, "max_length": 48, "device": "cpu", "seed": 0,
-        "early_stopping_patience": None, "checkpoint_every": 5,
-    }  # fmt: skip
+        "epochs": 6,
+        "lr": 3e-3,
+        "batch_size": 4,
+        "max_length": 48,
+        "device": "cpu",
+        "seed": 0,
+        "early_stopping_patience": None,
+        "checkpoint_every": 5,
+    }
     with transaction.atomic():
         run = training_run_create(created_by=None, from_version=tiny_version, name="resumed", config=config)
-    checkpoint = (
-        training_run_dir(run) / "checkpoint" / "checkpoint.pt"
-    )
+    checkpoint = training_run_dir(run) / "checkpoint" / "checkpoint.pt"
 
     def started() -> bool:
         run.refresh_from_db()

@@ -48,10 +48,17 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--no-data", action="store_true", help="accounts only: no classifier, examples or queues")
-        parser.add_argument("--examples", type=int, default=120, help="synthetic stories to import (default 120)")
         parser.add_argument(
-            "--train", type=int, default=400, help="synthetic stories to fine-tune the demo classifier on; 0 skips"
+            "--no-data", action="store_true", help="accounts only: no classifier, examples or queues"
+        )
+        parser.add_argument(
+            "--examples", type=int, default=120, help="synthetic stories to import (default 120)"
+        )
+        parser.add_argument(
+            "--train",
+            type=int,
+            default=400,
+            help="synthetic stories to fine-tune the demo classifier on; 0 skips",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -62,7 +69,9 @@ class Command(BaseCommand):
             self._queues(manager=manager)
             scored = score_unscored()
             self.stdout.write(f"Scored {scored} example(s) with the active classifier.")
-        self.stdout.write("Demo accounts (log in at http://127.0.0.1:8000/admin/ or POST /api/v1/auth/token/):")
+        self.stdout.write(
+            "Demo accounts (log in at http://127.0.0.1:8000/admin/ or POST /api/v1/auth/token/):"
+        )
         for email, password, role in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role:10} {email:28} password: {password}")
 
@@ -70,7 +79,11 @@ class Command(BaseCommand):
         for email, password, role in DEMO_ACCOUNTS:
             if not User.objects.filter(email=email).exists():
                 account_create(
-                    email=email, password=password, role=role, qualification=Qualification.QUALIFIED, validate=False
+                    email=email,
+                    password=password,
+                    role=role,
+                    qualification=Qualification.QUALIFIED,
+                    validate=False,
                 )
         return User.objects.get(email=DEMO_ACCOUNTS[0][0])
 

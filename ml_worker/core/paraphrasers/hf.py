@@ -62,9 +62,11 @@ class HFParaphraser:
         if k <= 0:
             return []
         inputs = self.tokenizer(
-            few_shot_prompt(prompt, completion), return_tensors="pt", truncation=True,
+            few_shot_prompt(prompt, completion),
+            return_tensors="pt",
+            truncation=True,
             max_length=self.max_input_tokens,
-        ).to(self.device)  # fmt: skip
+        ).to(self.device)
         pad_id = self.tokenizer.pad_token_id
         if pad_id is None:
             pad_id = self.tokenizer.eos_token_id

@@ -17,4 +17,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         version = classifier_bootstrap(seed=options["seed"])
-        self.stdout.write(f"classifier {version.name} (id {version.pk}) is {version.status}: {version.artifact_uri}")
+        self.stdout.write(
+            f"classifier {version.name} (id {version.pk}) is {version.status}: {version.artifact_uri}"
+        )

@@ -20,7 +20,9 @@ class Command(BaseCommand):
     help = "Snapshot the consensus labels, fine-tune a classifier version and (by default) promote it."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--from-version", help="Start from this version (id or name) instead of the backbone.")
+        parser.add_argument(
+            "--from-version", help="Start from this version (id or name) instead of the backbone."
+        )
         parser.add_argument("--name", help="Name of the new version (default: timestamped).")
         parser.add_argument("--epochs", type=int)
         parser.add_argument("--lr", type=float)
@@ -29,16 +31,25 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int)
         parser.add_argument("--sift", action="store_true", help="SiFT virtual adversarial regularisation.")
         parser.add_argument(
-            "--class-weighting", choices=["balanced", "none", "oversample"], help="How to treat the rare class."
+            "--class-weighting",
+            choices=["balanced", "none", "oversample"],
+            help="How to treat the rare class.",
         )
         parser.add_argument(
-            "--source-weight", action="append", default=[], metavar="SOURCE=W",
+            "--source-weight",
+            action="append",
+            default=[],
+            metavar="SOURCE=W",
             help="Loss weight per example source, e.g. tool_assisted=2 (repeatable).",
-        )  # fmt: skip
+        )
         parser.add_argument("--val-fraction", type=float)
-        parser.add_argument("--include-imported", action="store_true", help="Use imported labels without consensus.")
+        parser.add_argument(
+            "--include-imported", action="store_true", help="Use imported labels without consensus."
+        )
         parser.add_argument("--synthetic", type=int, default=0, help="Train on N synthetic stories instead.")
-        parser.add_argument("--no-promote", action="store_true", help="Leave the new version ready, not active.")
+        parser.add_argument(
+            "--no-promote", action="store_true", help="Leave the new version ready, not active."
+        )
         parser.add_argument("--resume", type=int, metavar="RUN_ID", help="Continue an interrupted run.")
         parser.add_argument("--json", action="store_true", help="Print the version's metrics as JSON.")
 
@@ -50,9 +61,12 @@ class Command(BaseCommand):
         else:
             try:
                 run = training_run_create(
-                    created_by=None, from_version=self._version(options["from_version"]), name=options["name"],
-                    config=self._config(options), enqueue=False,
-                )  # fmt: skip
+                    created_by=None,
+                    from_version=self._version(options["from_version"]),
+                    name=options["name"],
+                    config=self._config(options),
+                    enqueue=False,
+                )
             except ApiError as exc:
                 raise CommandError(str(exc.detail)) from exc
             self.stdout.write(f"training run {run.pk} -> version {run.version.name}")
@@ -61,8 +75,12 @@ class Command(BaseCommand):
         if run.status != RunStatus.SUCCEEDED:
             raise CommandError(f"training run {run.pk} is {run.status}: {run.error or 'stopped'}")
         if options["json"]:
-            self.stdout.write(json.dumps({"version": run.version.name, "status": run.version.status,
-                                          **run.version.metrics}, indent=2))  # fmt: skip
+            self.stdout.write(
+                json.dumps(
+                    {"version": run.version.name, "status": run.version.status, **run.version.metrics},
+                    indent=2,
+                )
+            )
         else:
             metrics = run.version.metrics
             self.stdout.write(

@@ -107,7 +107,9 @@ class ContractorUpdateApi(APIView):
     permission_classes = (IsManager,)
 
     class InputSerializer(serializers.Serializer):
-        hourly_rate = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=Decimal("0"), required=False)
+        hourly_rate = serializers.DecimalField(
+            max_digits=8, decimal_places=2, min_value=Decimal("0"), required=False
+        )
         is_active = serializers.BooleanField(required=False)
         qualification = serializers.ChoiceField(choices=Qualification.choices, required=False)
         note = serializers.CharField(required=False, allow_blank=True, default="")

@@ -35,7 +35,9 @@ def wait_for_port(port: int, *, timeout: float = 60.0, proc: subprocess.Popen[by
                 return
         except OSError:
             if proc is not None and proc.poll() is not None:
-                raise RuntimeError(f"the process meant to listen on {port} exited with {proc.returncode}") from None
+                raise RuntimeError(
+                    f"the process meant to listen on {port} exited with {proc.returncode}"
+                ) from None
             time.sleep(0.1)
     raise RuntimeError(f"nothing listened on 127.0.0.1:{port} within {timeout:g}s")
 
@@ -73,13 +75,27 @@ def gunicorn(
     """gunicorn serving ``gauntlet.wsgi`` on a free loopback port (``gthread`` when threads > 1); yields the port."""
     port = free_port()
     argv = [
-        sys.executable, "-m", "gunicorn", "gauntlet.wsgi:application", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--timeout", str(timeout), "--keep-alive", "60", "--log-level", "warning",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "gauntlet.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--timeout",
+        str(timeout),
+        "--keep-alive",
+        "60",
+        "--log-level",
+        "warning",
+    ]
     if threads > 1:
         argv += ["--worker-class", "gthread", "--threads", str(threads)]
     with _output(log) as out:
-        proc = subprocess.Popen(argv, cwd=REPO, env=python_path_env(env), stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+        proc = subprocess.Popen(  # noqa: S603
+            argv, cwd=REPO, env=python_path_env(env), stdout=out, stderr=subprocess.STDOUT
+        )
     try:
         wait_for_port(port, proc=proc)
         yield port
@@ -89,17 +105,40 @@ def gunicorn(
 
 @contextmanager
 def celery_worker(
-    *, env: dict[str, str], queues: str, name: str, concurrency: int = 1, log: Path | None = None,
+    *,
+    env: dict[str, str],
+    queues: str,
+    name: str,
+    concurrency: int = 1,
+    log: Path | None = None,
     loglevel: str = "info",
 ) -> Iterator[subprocess.Popen[bytes]]:
     """``celery -A gauntlet worker -Q queues`` (prefork) with ``env``; the caller waits for it to answer."""
     argv = [
-        sys.executable, "-m", "celery", "-A", "gauntlet", "worker", "-Q", queues, "--concurrency", str(concurrency),
-        "--pool", "prefork", "--without-mingle", "--without-gossip", "--without-heartbeat", "-l", loglevel,
-        "-n", f"{name}@%h",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "gauntlet",
+        "worker",
+        "-Q",
+        queues,
+        "--concurrency",
+        str(concurrency),
+        "--pool",
+        "prefork",
+        "--without-mingle",
+        "--without-gossip",
+        "--without-heartbeat",
+        "-l",
+        loglevel,
+        "-n",
+        f"{name}@%h",
+    ]
     with _output(log) as out:
-        proc = subprocess.Popen(argv, cwd=REPO, env=python_path_env(env), stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+        proc = subprocess.Popen(  # noqa: S603
+            argv, cwd=REPO, env=python_path_env(env), stdout=out, stderr=subprocess.STDOUT
+        )
     try:
         yield proc
     finally:

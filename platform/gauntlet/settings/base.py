@@ -333,14 +333,20 @@ GAUNTLET_AUTO_APPROVE_SECONDS: int | None = env.env_int("GAUNTLET_AUTO_APPROVE_S
 # A new attack is refused as a near duplicate when its edit similarity (1 - normalised edit
 # distance of "prompt\ncompletion") to the author's earlier submissions or to any adversarial
 # example exceeds this; MiniLM cosine similarity is checked too when its limit is set.
-GAUNTLET_NEAR_DUPLICATE_MAX_EDIT_SIMILARITY = float(env.env_str("GAUNTLET_NEAR_DUPLICATE_MAX_EDIT_SIMILARITY", "0.95"))
+GAUNTLET_NEAR_DUPLICATE_MAX_EDIT_SIMILARITY = float(
+    env.env_str("GAUNTLET_NEAR_DUPLICATE_MAX_EDIT_SIMILARITY", "0.95")
+)
 _max_sentence = env.env_str("GAUNTLET_NEAR_DUPLICATE_MAX_SENTENCE_SIMILARITY", "")
 GAUNTLET_NEAR_DUPLICATE_MAX_SENTENCE_SIMILARITY = float(_max_sentence) if _max_sentence else None
 # Paraphrase candidates closer than this (edit similarity) to an earlier candidate of the same source are dropped.
-GAUNTLET_PARAPHRASE_DEDUP_MAX_EDIT_SIMILARITY = float(env.env_str("GAUNTLET_PARAPHRASE_DEDUP_MAX_EDIT_SIMILARITY", "0.98"))
+GAUNTLET_PARAPHRASE_DEDUP_MAX_EDIT_SIMILARITY = float(
+    env.env_str("GAUNTLET_PARAPHRASE_DEDUP_MAX_EDIT_SIMILARITY", "0.98")
+)
 # The lexical paraphraser keeps a word-substitution rewrite only when its MiniLM sentence similarity
 # to the original completion is at least this (recorded on each batch when it is created).
-GAUNTLET_PARAPHRASE_LEXICAL_MIN_SIMILARITY = float(env.env_str("GAUNTLET_PARAPHRASE_LEXICAL_MIN_SIMILARITY", "0.85"))
+GAUNTLET_PARAPHRASE_LEXICAL_MIN_SIMILARITY = float(
+    env.env_str("GAUNTLET_PARAPHRASE_LEXICAL_MIN_SIMILARITY", "0.85")
+)
 # "hf:PATH" paraphrasers sample at most this many new tokens per rewrite (one sentence).
 GAUNTLET_PARAPHRASE_HF_MAX_NEW_TOKENS = env.env_int("GAUNTLET_PARAPHRASE_HF_MAX_NEW_TOKENS", 48)
 # "http:URL" paraphrasers: the model name sent (unless the spec says "http:URL#model"), an optional

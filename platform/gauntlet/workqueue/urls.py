@@ -14,15 +14,39 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("queues/<int:queue_id>/items/", manager.QueueItemsAddApi.as_view(), name="queue-items-add"),
     path("queues/<int:queue_id>/progress/", manager.QueueProgressApi.as_view(), name="queue-progress"),
     path("assignments/review/", manager.AssignmentReviewBulkApi.as_view(), name="assignment-review-bulk"),
-    path("assignments/<int:assignment_id>/approve/", manager.AssignmentApproveApi.as_view(), name="assignment-approve"),
-    path("assignments/<int:assignment_id>/reject/", manager.AssignmentRejectApi.as_view(), name="assignment-reject"),
-    path("contractors/<int:contractor_id>/block/", manager.ContractorBlockApi.as_view(), name="contractor-block"),
+    path(
+        "assignments/<int:assignment_id>/approve/",
+        manager.AssignmentApproveApi.as_view(),
+        name="assignment-approve",
+    ),
+    path(
+        "assignments/<int:assignment_id>/reject/",
+        manager.AssignmentRejectApi.as_view(),
+        name="assignment-reject",
+    ),
+    path(
+        "contractors/<int:contractor_id>/block/",
+        manager.ContractorBlockApi.as_view(),
+        name="contractor-block",
+    ),
     # contractors
     path("queues/<int:queue_id>/claim/", contractor.QueueClaimApi.as_view(), name="queue-claim"),
-    path("assignments/<int:assignment_id>/heartbeat/", contractor.AssignmentHeartbeatApi.as_view(), name="assignment-heartbeat"),
-    path("assignments/<int:assignment_id>/release/", contractor.AssignmentReleaseApi.as_view(), name="assignment-release"),
-    path("assignments/<int:assignment_id>/submit/", contractor.AssignmentSubmitApi.as_view(), name="assignment-submit"),
+    path(
+        "assignments/<int:assignment_id>/heartbeat/",
+        contractor.AssignmentHeartbeatApi.as_view(),
+        name="assignment-heartbeat",
+    ),
+    path(
+        "assignments/<int:assignment_id>/release/",
+        contractor.AssignmentReleaseApi.as_view(),
+        name="assignment-release",
+    ),
+    path(
+        "assignments/<int:assignment_id>/submit/",
+        contractor.AssignmentSubmitApi.as_view(),
+        name="assignment-submit",
+    ),
     path("me/queues/", contractor.MyQueuesApi.as_view(), name="my-queues"),
     path("me/assignments/", contractor.MyAssignmentsApi.as_view(), name="my-assignments"),
     path("me/history/", contractor.MyHistoryApi.as_view(), name="my-history"),
-]  # fmt: skip
+]

@@ -75,7 +75,9 @@ def test_manager_lists_and_updates_contractors(manager_client: APIClient, contra
 
 def test_negative_rate_is_refused_with_a_field_error(manager_client: APIClient, contractor: User) -> None:
     error = assert_error(
-        manager_client.patch(f"/api/v1/contractors/{contractor.pk}/", {"hourly_rate": "-1"}), 400, "validation_error"
+        manager_client.patch(f"/api/v1/contractors/{contractor.pk}/", {"hourly_rate": "-1"}),
+        400,
+        "validation_error",
     )
     assert "hourly_rate" in error["fields"]
 
@@ -96,7 +98,11 @@ def test_signup_requires_email_verification_before_a_token(anon_client: APIClien
     browser = APIClient(enforce_csrf_checks=False)
     response = browser.post(
         "/accounts/signup/",
-        {"email": "new.rater@example.com", "password1": "a long new password 42", "password2": "a long new password 42"},
+        {
+            "email": "new.rater@example.com",
+            "password1": "a long new password 42",
+            "password2": "a long new password 42",
+        },
         format="multipart",
     )
     assert response.status_code in (302, 200)
@@ -129,12 +135,16 @@ def test_password_reset_sends_a_mail(contractor: User) -> None:
 
 
 def test_create_account_command_makes_a_verified_login(capsys: pytest.CaptureFixture[str]) -> None:
-    call_command("create_account", email="Boss@Example.com", password="a long manager password 7", role="manager")
+    call_command(
+        "create_account", email="Boss@Example.com", password="a long manager password 7", role="manager"
+    )
     assert "created manager boss@example.com" in capsys.readouterr().out
     user = User.objects.get(email="boss@example.com")
     assert user.is_manager and user.is_staff
     client = APIClient()
-    response = client.post("/api/v1/auth/token/", {"email": "boss@example.com", "password": "a long manager password 7"})
+    response = client.post(
+        "/api/v1/auth/token/", {"email": "boss@example.com", "password": "a long manager password 7"}
+    )
     assert response.status_code == 200
     assert client_for(user).get("/api/v1/contractors/").status_code == 200
 
@@ -142,6 +152,8 @@ def test_create_account_command_makes_a_verified_login(capsys: pytest.CaptureFix
 def test_create_account_command_refuses_duplicates_and_bad_roles() -> None:
     ContractorFactory(email="taken@example.com")
     with pytest.raises(CommandError, match="already exists"):
-        call_command("create_account", email="taken@example.com", password="a long password 99", role="contractor")
+        call_command(
+            "create_account", email="taken@example.com", password="a long password 99", role="contractor"
+        )
     with pytest.raises(CommandError, match="role"):
         call_command("create_account", email="x@example.com", password="a long password 99", role="admin")

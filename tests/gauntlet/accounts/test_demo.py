@@ -22,7 +22,9 @@ def test_printed_demo_credentials_log_in_over_http(live_server, capsys: pytest.C
         )
         assert token.status_code == 200, token.text
         me = requests.get(
-            f"{live_server.url}/api/v1/me/", headers={"Authorization": f"Token {token.json()['token']}"}, timeout=10
+            f"{live_server.url}/api/v1/me/",
+            headers={"Authorization": f"Token {token.json()['token']}"},
+            timeout=10,
         )
         assert me.json()["role"] == role
 

@@ -24,11 +24,19 @@ INJ, NOT, UNS = "injurious", "not_injurious", "unsure"
 
 # 4 items x 3 raters; per-item counts (I, N, U): (3,0,0) (2,1,0) (0,3,0) (0,2,1)
 HAND_TABLE = [
-    ("e1", "a", INJ), ("e1", "b", INJ), ("e1", "c", INJ),
-    ("e2", "a", INJ), ("e2", "b", INJ), ("e2", "c", NOT),
-    ("e3", "a", NOT), ("e3", "b", NOT), ("e3", "c", NOT),
-    ("e4", "a", NOT), ("e4", "b", NOT), ("e4", "c", UNS),
-]  # fmt: skip
+    ("e1", "a", INJ),
+    ("e1", "b", INJ),
+    ("e1", "c", INJ),
+    ("e2", "a", INJ),
+    ("e2", "b", INJ),
+    ("e2", "c", NOT),
+    ("e3", "a", NOT),
+    ("e3", "b", NOT),
+    ("e3", "c", NOT),
+    ("e4", "a", NOT),
+    ("e4", "b", NOT),
+    ("e4", "c", UNS),
+]
 
 
 def test_percent_agreement_by_hand() -> None:

@@ -11,11 +11,18 @@ from gauntlet.agreement.synthetic import synthetic_crowd
 INJ, NOT, UNS = "injurious", "not_injurious", "unsure"
 
 ROWS = [
-    ("e1", "r1", INJ), ("e1", "r2", INJ), ("e1", "r3", NOT),
-    ("e2", "r1", INJ), ("e2", "r2", INJ), ("e2", "r3", INJ),
-    ("e3", "r1", NOT), ("e3", "r2", UNS), ("e3", "r3", NOT),
-    ("e4", "r1", INJ), ("e4", "r2", NOT),
-]  # fmt: skip
+    ("e1", "r1", INJ),
+    ("e1", "r2", INJ),
+    ("e1", "r3", NOT),
+    ("e2", "r1", INJ),
+    ("e2", "r2", INJ),
+    ("e2", "r3", INJ),
+    ("e3", "r1", NOT),
+    ("e3", "r2", UNS),
+    ("e3", "r3", NOT),
+    ("e4", "r1", INJ),
+    ("e4", "r2", NOT),
+]
 
 
 def test_accuracy_against_the_other_raters_majority_by_hand() -> None:

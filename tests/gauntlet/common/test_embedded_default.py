@@ -10,7 +10,11 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 def _manage(*args: str, var_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GAUNTLET_", "DATABASE_URL", "REDIS_URL"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "GAUNTLET_", "DATABASE_URL", "REDIS_URL"))
+    }
     env["GAUNTLET_VAR_DIR"] = str(var_dir)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300

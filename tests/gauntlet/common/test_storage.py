@@ -20,7 +20,10 @@ def test_s3_round_trip_through_a_real_moto_server(s3_storage: str, s3_client, tm
     (checkpoint / "config.json").write_text("{}")
     (checkpoint / "sub" / "weights.bin").write_bytes(b"\x00\x01")
     prefix_uri = storage.save_dir("checkpoints/v1", checkpoint)
-    assert storage.list_keys("checkpoints/v1") == ["checkpoints/v1/config.json", "checkpoints/v1/sub/weights.bin"]
+    assert storage.list_keys("checkpoints/v1") == [
+        "checkpoints/v1/config.json",
+        "checkpoints/v1/sub/weights.bin",
+    ]
     restored = storage.download_dir(prefix_uri, tmp_path / "restored")
     assert (restored / "sub" / "weights.bin").read_bytes() == b"\x00\x01"
 

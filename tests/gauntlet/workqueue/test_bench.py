@@ -18,14 +18,24 @@ def test_bench_claim_quick_prints_the_figures_and_no_double_claims() -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "gauntlet.settings.test"}
     done = subprocess.run(
         [sys.executable, "manage.py", "bench", "claim", "--quick", "--json"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     for key in (
-        "raw_sql_claims_per_s", "service_claims_per_s", "api_claims_per_s", "api_p50_ms", "api_p99_ms",
-        "double_claims", "overfilled_items",
-    ):  # fmt: skip
+        "raw_sql_claims_per_s",
+        "service_claims_per_s",
+        "api_claims_per_s",
+        "api_p50_ms",
+        "api_p99_ms",
+        "double_claims",
+        "overfilled_items",
+    ):
         assert key in figures, key
     assert figures["double_claims"] == 0
     assert figures["overfilled_items"] == 0

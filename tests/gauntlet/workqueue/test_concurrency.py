@@ -174,7 +174,9 @@ def test_a_double_click_leases_one_item_even_when_both_claims_queue_behind_a_loc
         )
         blocker.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_NAMESPACE, contractor.pk])
         threads = [
-            threading.Thread(target=lambda: (assignment_claim(queue=queue, contractor=contractor), connection.close()))
+            threading.Thread(
+                target=lambda: (assignment_claim(queue=queue, contractor=contractor), connection.close())
+            )
             for _ in range(2)
         ]
         for thread in threads:

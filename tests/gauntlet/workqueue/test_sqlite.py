@@ -24,9 +24,14 @@ def test_parallel_drain_on_sqlite_fills_every_item_exactly(tmp_path: Path) -> No
 
     def manage(*args: str) -> str:
         done = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+            [sys.executable, "manage.py", *args],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
             check=False,
-        )  # fmt: skip
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         return done.stdout
 

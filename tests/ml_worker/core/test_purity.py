@@ -36,8 +36,18 @@ def test_importing_every_core_module_loads_no_django_and_nothing_of_gauntlet() -
         cwd=CORE_DIR.parent.parent,
     )
     loaded = json.loads(completed.stdout.strip().splitlines()[-1])
-    required = {"device", "classifier", "artifacts", "training", "saliency", "substitutions", "similarity",
-                "paraphrasers", "calibration", "bare"}  # fmt: skip
+    required = {
+        "device",
+        "classifier",
+        "artifacts",
+        "training",
+        "saliency",
+        "substitutions",
+        "similarity",
+        "paraphrasers",
+        "calibration",
+        "bare",
+    }
     assert {f"ml_worker.core.{name}" for name in required} <= set(CORE_MODULES)
     assert "django" not in loaded
     leaked = [m for m in loaded if m.split(".")[0] in FORBIDDEN_ROOTS]

@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workqueue', '0003_live_lease_expiry_index'),
+        ("workqueue", "0003_live_lease_expiry_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(condition=models.Q(('status', 'leased')), fields=['contractor', 'queue'], name='assignment_live_lease_holder'),
+            model_name="assignment",
+            index=models.Index(
+                condition=models.Q(("status", "leased")),
+                fields=["contractor", "queue"],
+                name="assignment_live_lease_holder",
+            ),
         ),
     ]

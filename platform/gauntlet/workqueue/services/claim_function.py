@@ -71,7 +71,9 @@ def _definition(db: BaseDatabaseWrapper) -> tuple[str, str]:
     out = [*HEAD_COLUMNS]
     out += [(q[field.column], str(field.db_type(db))) for field in queue_fields]
     out += [("o_assignment_id", "bigint")]
-    out += [(f"{ITEM_PREFIX}{field.column}", str(field.db_type(db))) for field in WorkItem._meta.concrete_fields]
+    out += [
+        (f"{ITEM_PREFIX}{field.column}", str(field.db_type(db))) for field in WorkItem._meta.concrete_fields
+    ]
     leased = literal(AssignmentStatus.LEASED)
     lease = lease_sql(
         leading=f"{literal('leased')}::text, o_is_active, o_qualification, NULL::bigint, {', '.join(q.values())}, ",

@@ -149,9 +149,14 @@ def leased_assignment(
 ) -> Assignment:
     """The assignment a lease statement just inserted, built from what it returned."""
     assignment = Assignment(
-        pk=assignment_id, item=instance_from_row(WorkItem, item_row), queue=queue, contractor=contractor,
-        status=AssignmentStatus.LEASED, claimed_at=now, lease_expires_at=now + timedelta(seconds=queue.lease_seconds),
-    )  # fmt: skip
+        pk=assignment_id,
+        item=instance_from_row(WorkItem, item_row),
+        queue=queue,
+        contractor=contractor,
+        status=AssignmentStatus.LEASED,
+        claimed_at=now,
+        lease_expires_at=now + timedelta(seconds=queue.lease_seconds),
+    )
     assignment._state.adding = False
     return assignment
 
@@ -281,9 +286,12 @@ def _claim(*, queue_id: int, queue: Queue | None, contractor: User) -> tuple[Que
         queue = queue or answer.queue
         if answer.outcome == "leased" and answer.assignment_id is not None:
             assignment = leased_assignment(
-                assignment_id=answer.assignment_id, item_row=answer.item_row, queue=queue,
-                contractor=contractor, now=now,
-            )  # fmt: skip
+                assignment_id=answer.assignment_id,
+                item_row=answer.item_row,
+                queue=queue,
+                contractor=contractor,
+                now=now,
+            )
             return queue, assignment
         if answer.outcome == "open" and answer.open_id is not None:
             return queue, Assignment.objects.select_related("item", "queue").get(pk=answer.open_id)

@@ -18,11 +18,24 @@ from gauntlet.workqueue.models import Queue, QueueKind, QueueState, WorkItem
 # Fields a manager sets on a queue (besides name and kind).
 QUEUE_FIELDS = frozenset(
     {
-        "description", "state", "overlap", "gold_rate", "lease_seconds", "max_open_assignments",
-        "priority", "pay_mode", "pay_per_task", "hourly_rate", "max_minutes_per_task", "bonus_amount",
-        "currency", "auto_approve_seconds", "eligible_qualifications", "kind_settings",
+        "description",
+        "state",
+        "overlap",
+        "gold_rate",
+        "lease_seconds",
+        "max_open_assignments",
+        "priority",
+        "pay_mode",
+        "pay_per_task",
+        "hourly_rate",
+        "max_minutes_per_task",
+        "bonus_amount",
+        "currency",
+        "auto_approve_seconds",
+        "eligible_qualifications",
+        "kind_settings",
     }
-)  # fmt: skip
+)
 
 _TRANSITIONS: dict[str, set[str]] = {
     QueueState.DRAFT: {QueueState.OPEN, QueueState.CLOSED},
