@@ -32,7 +32,7 @@ def tempfile_dir() -> str:
 
 
 def pairs_for(n: int, seed: int) -> list[tuple[str, str, int]]:
-    from ml_worker.core.bare import synthetic_story_pairs
+    from ml_worker.core.story_world import synthetic_story_pairs
 
     return [(p.prompt, p.completion, p.label) for p in synthetic_story_pairs(n, seed=seed)]
 

@@ -19,10 +19,10 @@ from ml_worker.core.bare import (
     bare_batch_throughput,
     bare_forward_latency_ms,
     bare_train_throughput,
-    synthetic_story_pairs,
 )
 from ml_worker.core.classifier import InjuryClassifier, default_backbone_path
 from ml_worker.core.saliency import token_saliency
+from ml_worker.core.story_world import synthetic_story_pairs
 from ml_worker.core.substitutions import suggest_substitutions
 
 

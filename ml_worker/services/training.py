@@ -141,7 +141,7 @@ def _enqueue_training(run_id: int, tasks: Any) -> None:
 def _examples_for(version: ClassifierVersion) -> list[TrainExample]:
     snapshot = version.data_snapshot
     if snapshot.get("synthetic"):
-        from ml_worker.core.bare import synthetic_story_pairs
+        from ml_worker.core.story_world import synthetic_story_pairs
 
         return [
             TrainExample(prompt, completion, int(label), "generator")

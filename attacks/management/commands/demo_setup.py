@@ -27,7 +27,7 @@ from gauntlet.workqueue.models import Queue, QueueKind, QueueState
 from gauntlet.workqueue.services import items_add, queue_create, queue_set_state
 from labeling.models import Example, InjuryLabel
 from labeling.services.imports import examples_import, parse_rows
-from ml_worker.core.bare import synthetic_story_pairs
+from ml_worker.core.story_world import synthetic_story_pairs
 from ml_worker.models import ClassifierVersion
 from ml_worker.services.registry import classifier_bootstrap
 from ml_worker.tasks import score_unscored

@@ -8,14 +8,13 @@ from sklearn.linear_model import LogisticRegression
 from transformers import AutoTokenizer
 
 from ml_worker.core.bare import (
-    StoryPair,
     bare_batch_throughput,
     bare_forward_latency_ms,
     bare_train_throughput,
-    synthetic_story_pairs,
 )
 from ml_worker.core.calibration import roc_auc
 from ml_worker.core.classifier import InjuryClassifier, default_backbone_path
+from ml_worker.core.story_world import StoryPair, synthetic_story_pairs
 from tests.ml_worker.core import toy
 
 
