@@ -14,15 +14,10 @@ from rest_framework.views import APIView
 
 from gauntlet.accounts.permissions import IsManager
 from gauntlet.api import ApiError
-from labeling.services.imports import (
-    ImportFileError,
-    ImportReport,
-    default_batch_for,
-    examples_import,
-    format_for,
-    parse_rows,
-    parse_stream,
-)
+from labeling.services.imports.parsing import format_for, parse_rows, parse_stream
+from labeling.services.imports.report import ImportFileError, ImportReport
+from labeling.services.imports.service import examples_import
+from labeling.services.imports.sources import default_batch_for
 
 
 class RowErrorSerializer(serializers.Serializer):

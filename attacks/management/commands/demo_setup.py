@@ -26,7 +26,8 @@ from gauntlet.accounts.services import account_create
 from gauntlet.workqueue.models import Queue, QueueKind, QueueState
 from gauntlet.workqueue.services import items_add, queue_create, queue_set_state
 from labeling.models import Example, InjuryLabel
-from labeling.services.imports import examples_import, parse_rows
+from labeling.services.imports.parsing import parse_rows
+from labeling.services.imports.service import examples_import
 from ml_worker.core.story_world import synthetic_story_pairs
 from ml_worker.models import ClassifierVersion
 from ml_worker.services.registry import classifier_bootstrap

@@ -9,14 +9,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from labeling.services.imports import (
-    ImportFileError,
-    default_batch_for,
-    examples_import,
-    format_for,
-    import_source_open,
-    parse_stream,
-)
+from labeling.services.imports.parsing import format_for, parse_stream
+from labeling.services.imports.report import ImportFileError
+from labeling.services.imports.service import examples_import
+from labeling.services.imports.sources import default_batch_for, import_source_open
 
 
 class Command(BaseCommand):
