@@ -10,27 +10,32 @@ from __future__ import annotations
 from typing import Any
 
 from ml_worker.models import ClassifierVersion
-from ml_worker.services import live
+from ml_worker.services.live.client import (
+    live_saliency_request,
+    live_score_request,
+    live_substitutions_request,
+)
+from ml_worker.services.live.validation import live_text_validate
 from ml_worker.services.scoring import pairs_score
 
 
 def text_score(*, version: ClassifierVersion, prompt: str, completion: str) -> float:
     """P(injurious) of the pair under ``version``, computed by a worker (never trusted from a client)."""
-    live.live_text_validate(prompt=prompt, completion=completion)
-    answer = live.live_score_request(prompt=prompt, completion=completion, version=version)
+    live_text_validate(prompt=prompt, completion=completion)
+    answer = live_score_request(prompt=prompt, completion=completion, version=version)
     return float(answer["score"])
 
 
 def text_saliency(*, version: ClassifierVersion, prompt: str, completion: str) -> dict[str, Any]:
-    live.live_text_validate(prompt=prompt, completion=completion)
-    return live.live_saliency_request(prompt=prompt, completion=completion, version=version)
+    live_text_validate(prompt=prompt, completion=completion)
+    return live_saliency_request(prompt=prompt, completion=completion, version=version)
 
 
 def text_substitutions(
     *, version: ClassifierVersion, prompt: str, completion: str, field: str, start: int, end: int, k: int
 ) -> dict[str, Any]:
-    live.live_text_validate(prompt=prompt, completion=completion)
-    return live.live_substitutions_request(
+    live_text_validate(prompt=prompt, completion=completion)
+    return live_substitutions_request(
         prompt=prompt, completion=completion, version=version, field=field, start=start, end=end, k=k
     )
 

@@ -15,7 +15,12 @@ from gauntlet.accounts.permissions import IsManager
 from gauntlet.api import ApiError, Pagination
 from ml_worker.models import ClassifierVersion, TrainingRun
 from ml_worker.selectors import classifier_version_list, training_run_get
-from ml_worker.services import live
+from ml_worker.services.live.client import (
+    live_saliency_request,
+    live_score_request,
+    live_substitutions_request,
+)
+from ml_worker.services.live.validation import FIELDS, live_text_validate, live_version_resolve
 from ml_worker.services.registry import classifier_version_promote, classifier_version_set_threshold
 from ml_worker.services.training import training_run_create
 
@@ -35,8 +40,8 @@ def _pair(
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
-    live.live_text_validate(prompt=data["prompt"], completion=data["completion"])
-    version = live.live_version_resolve(version_id=data.get("classifier_version"))
+    live_text_validate(prompt=data["prompt"], completion=data["completion"])
+    version = live_version_resolve(version_id=data.get("classifier_version"))
     return data, version
 
 
@@ -58,9 +63,7 @@ class LiveScoreApi(APIView):
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer, **_WORKER_503})
     def post(self, request: Request) -> Response:
         data, version = _pair(request, self.InputSerializer)
-        answer = live.live_score_request(
-            prompt=data["prompt"], completion=data["completion"], version=version
-        )
+        answer = live_score_request(prompt=data["prompt"], completion=data["completion"], version=version)
         return Response(self.OutputSerializer(answer).data)
 
 
@@ -70,7 +73,7 @@ class LiveSaliencyApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         class TokenSerializer(serializers.Serializer):
-            field = serializers.ChoiceField(choices=live.FIELDS)
+            field = serializers.ChoiceField(choices=FIELDS)
             start = serializers.IntegerField(help_text="Character offset into the field's text.")
             end = serializers.IntegerField()
             text = serializers.CharField(help_text="The characters the token was read from.")
@@ -85,16 +88,14 @@ class LiveSaliencyApi(APIView):
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer, **_WORKER_503})
     def post(self, request: Request) -> Response:
         data, version = _pair(request, self.InputSerializer)
-        answer = live.live_saliency_request(
-            prompt=data["prompt"], completion=data["completion"], version=version
-        )
+        answer = live_saliency_request(prompt=data["prompt"], completion=data["completion"], version=version)
         return Response(self.OutputSerializer(answer).data)
 
 
 class LiveSubstitutionsApi(APIView):
     class InputSerializer(_PairInput):
         class SpanSerializer(serializers.Serializer):
-            field = serializers.ChoiceField(choices=live.FIELDS)
+            field = serializers.ChoiceField(choices=FIELDS)
             start = serializers.IntegerField(min_value=0)
             end = serializers.IntegerField(min_value=0)
 
@@ -126,7 +127,7 @@ class LiveSubstitutionsApi(APIView):
     def post(self, request: Request) -> Response:
         data, version = _pair(request, self.InputSerializer)
         span = data["span"]
-        answer = live.live_substitutions_request(
+        answer = live_substitutions_request(
             prompt=data["prompt"],
             completion=data["completion"],
             version=version,

@@ -15,7 +15,12 @@ from django.conf import settings
 
 from ml_worker.models import ClassifierVersion
 from ml_worker.selectors import classifier_version_active, classifier_version_loadable, examples_unscored
-from ml_worker.services import live, scoring, training
+from ml_worker.services import scoring, training
+from ml_worker.services.live.compute import (
+    live_saliency_compute,
+    live_score_compute,
+    live_substitutions_compute,
+)
 
 _LONGEST = int(getattr(settings, "CELERY_LONGEST_TASK_SECONDS", 6 * 3600))
 _common: dict[str, Any] = {"acks_late": True, "reject_on_worker_lost": True}
@@ -24,7 +29,7 @@ _common: dict[str, Any] = {"acks_late": True, "reject_on_worker_lost": True}
 @shared_task(name="ml_worker.tasks.live_score", soft_time_limit=20, time_limit=30, **_common)
 def live_score(*, prompt: str, completion: str, version_id: int, request_id: str) -> dict[str, Any]:
     """P(injurious) of one pair (plus other waiting live requests, batched). Idempotent: pure read."""
-    return live.live_score_compute(
+    return live_score_compute(
         prompt=prompt, completion=completion, version_id=version_id, request_id=request_id
     )
 
@@ -32,7 +37,7 @@ def live_score(*, prompt: str, completion: str, version_id: int, request_id: str
 @shared_task(name="ml_worker.tasks.live_saliency", soft_time_limit=20, time_limit=30, **_common)
 def live_saliency(*, prompt: str, completion: str, version_id: int) -> dict[str, Any]:
     """Per-token saliency of one pair. Idempotent: pure read."""
-    return live.live_saliency_compute(prompt=prompt, completion=completion, version_id=version_id)
+    return live_saliency_compute(prompt=prompt, completion=completion, version_id=version_id)
 
 
 @shared_task(name="ml_worker.tasks.live_substitutions", soft_time_limit=30, time_limit=45, **_common)
@@ -40,7 +45,7 @@ def live_substitutions(
     *, prompt: str, completion: str, field: str, start: int, end: int, k: int, version_id: int
 ) -> dict[str, Any]:
     """Top-k replacements for a span, each re-scored. Idempotent: pure read."""
-    return live.live_substitutions_compute(
+    return live_substitutions_compute(
         prompt=prompt, completion=completion, field=field, start=start, end=end, k=k, version_id=version_id
     )
 

@@ -1,0 +1,71 @@
+"""The web side of live requests: send the task to the gpu queue by name and wait for its answer."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from celery.exceptions import TimeoutError as CeleryTimeoutError
+from django.conf import settings
+
+from gauntlet.api import ApiError
+from gauntlet.common.enqueue import task_named
+from ml_worker.models import ClassifierVersion
+from ml_worker.services.live.batching import celery_eager, pending_push
+from ml_worker.services.live.validation import live_span_validate
+
+
+def live_request(task_name: str, *, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Run the live task ``task_name`` on the gpu queue and wait for it; 503 if no worker answers in time."""
+    from gauntlet.celery import Queue
+
+    timeout = settings.GAUNTLET_LIVE_TIMEOUT
+    result = task_named(task_name).apply_async(kwargs=kwargs, queue=Queue.GPU.value)
+    try:
+        answer: dict[str, Any] = result.get(timeout=timeout, propagate=True, disable_sync_subtasks=False)
+    except CeleryTimeoutError:
+        result.revoke()  # a worker that shows up later should not waste the GPU on it
+        raise ApiError(
+            "worker_unavailable",
+            f"No GPU worker answered within {timeout:g} s; the classifier service is down or overloaded. "
+            "Try again shortly, or ask a manager to check the gpu workers.",
+            503,
+        ) from None
+    finally:
+        if not celery_eager():
+            result.forget()
+    if "error" in answer:
+        raise ApiError(answer["error"]["code"], answer["error"]["message"], 400)
+    return answer
+
+
+def live_score_request(*, prompt: str, completion: str, version: ClassifierVersion) -> dict[str, Any]:
+    """P(injurious) of the pair under ``version`` with its verdict, from a gpu worker (batched with others)."""
+    request_id = uuid.uuid4().hex
+    pending_push(version_id=version.pk, request_id=request_id, prompt=prompt, completion=completion)
+    return live_request(
+        "ml_worker.tasks.live_score",
+        kwargs={
+            "prompt": prompt,
+            "completion": completion,
+            "version_id": version.pk,
+            "request_id": request_id,
+        },
+    )
+
+
+def live_saliency_request(*, prompt: str, completion: str, version: ClassifierVersion) -> dict[str, Any]:
+    """Token saliency of the pair under ``version``, from a gpu worker."""
+    return live_request(
+        "ml_worker.tasks.live_saliency",
+        kwargs={"prompt": prompt, "completion": completion, "version_id": version.pk},
+    )
+
+
+def live_substitutions_request(
+    *, prompt: str, completion: str, version: ClassifierVersion, field: str, start: int, end: int, k: int
+) -> dict[str, Any]:
+    """Up to ``k`` re-scored replacements for the span, from a gpu worker (the span is checked first)."""
+    live_span_validate(prompt=prompt, completion=completion, field=field, start=start, end=end)
+    kwargs = {"prompt": prompt, "completion": completion, "field": field, "start": start, "end": end, "k": k}
+    return live_request("ml_worker.tasks.live_substitutions", kwargs={**kwargs, "version_id": version.pk})
