@@ -7,17 +7,23 @@ STAMP := $(VENV)/.installed-stamp
 # Source packages checked by ruff and mypy.
 CODE := platform labeling attacks ml_worker manage.py
 DEMO_ADDR ?= 127.0.0.1:8000
+# apt needs root: sudo when not already root.
+SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
 
 .PHONY: install lint typecheck check-services test demo bench clean
 
 install: $(STAMP)
 
-# Re-runs only when pyproject.toml changes. torch is installed first and pinned:
-# an unpinned torch would pull several GB of CUDA packages.
-$(STAMP): pyproject.toml
+# Re-runs only when pyproject.toml or package-lock.json changes. torch is installed first
+# and pinned: an unpinned torch would pull several GB of CUDA packages. The browser tests
+# drive Debian's Chromium (apt, only when missing; never a browser download) and the pages
+# serve the npm libraries from node_modules (npm ci: exactly package-lock.json).
+$(STAMP): pyproject.toml package-lock.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[dev]'
+	test -x /usr/bin/chromium || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver; }
+	npm ci --no-audit --no-fund
 	touch $(STAMP)
 
 lint: install

@@ -1,4 +1,4 @@
-"""URL root: the API under /api/v1/, allauth's pages under /accounts/, the admin."""
+"""URL root: the API under /api/v1/, allauth's pages under /accounts/, the admin, the web pages."""
 
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
@@ -23,4 +23,5 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("", include("gauntlet.web.urls")),  # "/": the signed-in user's home, else sign in
 ]

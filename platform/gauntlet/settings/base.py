@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -56,10 +57,13 @@ LOCAL_APPS = [
     "ml_worker",
     "attacks",
 ]
-INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
+# gauntlet.web (the shared page layout) comes before allauth so that its templates
+# (allauth/layouts/*) restyle allauth's sign-in, sign-up and password pages.
+INSTALLED_APPS = DJANGO_APPS + ["gauntlet.web"] + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from the app process (gunicorn too)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -81,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "gauntlet.web.context_processors.navigation",
             ]
         },
     }
@@ -140,7 +145,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_ADAPTER = "gauntlet.accounts.adapters.AccountAdapter"
-LOGIN_REDIRECT_URL = "/api/v1/me/"
+LOGIN_REDIRECT_URL = "/"  # the home page of the user's role (gauntlet.web.nav)
 LOGIN_URL = "/accounts/login/"
 
 if env.EMAIL_URL_HOST:
@@ -201,7 +206,21 @@ SPECTACULAR_SETTINGS = {
 
 # --- files ----------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Production: `python manage.py collectstatic --noinput` (the Dockerfile does) gathers every
+# app's static files and the npm libraries into STATIC_ROOT, with hashed names, and
+# whitenoise serves them compressed with far-future cache headers. DEBUG (demo, tests)
+# serves them straight from the apps' folders (WHITENOISE_USE_FINDERS), no collectstatic.
+STATIC_ROOT = Path(env.env_str("GAUNTLET_STATIC_ROOT", str(VAR_DIR / "static")))
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+# Browser libraries installed by `npm ci` (package.json at the repository root), served as
+# /static/web/vendor/...; never from a CDN, never committed.
+NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    (prefix, NODE_MODULES / folder)
+    for prefix, folder in (("web/vendor", "htmx.org/dist"),)
+    if (NODE_MODULES / folder).is_dir()  # no warning on every command before `npm ci`
+]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.MEDIA_ROOT
 if env.STORAGE_BACKEND == "s3":
@@ -229,7 +248,13 @@ STORAGES = {
     "default": ARTIFACT_STORAGE,
     # Datasets, checkpoints and payout exports all live in one place, by prefix.
     "artifacts": ARTIFACT_STORAGE,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env.PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------
