@@ -1,8 +1,14 @@
 from django.urls import URLPattern, URLResolver, path
 
-from ml_worker import apis
+from ml_worker import apis, example_apis
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("examples/", example_apis.ExampleListApi.as_view(), name="example-list"),
+    path(
+        "queues/<int:queue_id>/items/from-selection/",
+        example_apis.QueueItemsFromSelectionApi.as_view(),
+        name="queue-items-from-selection",
+    ),
     path("score/", apis.LiveScoreApi.as_view(), name="live-score"),
     path("saliency/", apis.LiveSaliencyApi.as_view(), name="live-saliency"),
     path("substitutions/", apis.LiveSubstitutionsApi.as_view(), name="live-substitutions"),

@@ -11,6 +11,7 @@ writes included). ``--param model=/path`` benchmarks another checkpoint.
 from __future__ import annotations
 
 from gauntlet.common.benchmarks import Benchmark
+from ml_worker.benchmarks.queue_selection import bench_queue_from_batch
 from ml_worker.benchmarks.score import bench_score
 from ml_worker.benchmarks.train import bench_train
 
@@ -19,4 +20,9 @@ BENCHMARKS = [
         "score", "Live scoring, saliency, substitutions and bulk scoring vs the bare model.", bench_score
     ),
     Benchmark("train", "Fine-tuning throughput of a training run vs a bare torch loop.", bench_train),
+    Benchmark(
+        "queue_from_batch",
+        "A 20,000-example batch into a queue: the bulk selection service vs a bare INSERT … SELECT.",
+        bench_queue_from_batch,
+    ),
 ]
