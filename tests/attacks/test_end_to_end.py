@@ -12,7 +12,7 @@ from django.db.models import F
 
 from attacks.models import AdversarialExample, RewriteEdit
 from gauntlet.payments.models import LedgerEntry, LedgerKind
-from gauntlet.workqueue.models import Assignment
+from gauntlet.workqueue.models import ActivityClock, Assignment
 from labeling.models import Example
 from tests.attacks.conftest import SEED_PROMPT
 from tests.conftest import client_for
@@ -45,8 +45,12 @@ def test_rewrite_verified_paid_once_and_counted(
     assert refused.json()["error"]["code"] == "does_not_pass"
 
     # Some active minutes pass before the next edit (the edit's heartbeat counts them, capped at 60 s).
+    # Time passes for the lease and for the contractor's one activity clock alike.
     Assignment.objects.filter(pk=assignment_id).update(
         last_heartbeat_at=F("last_heartbeat_at") - timedelta(seconds=45)
+    )
+    ActivityClock.objects.filter(contractor=rewriter).update(
+        counted_until=F("counted_until") - timedelta(seconds=45)
     )
     passed = author.post(
         f"/api/v1/rewrite-sessions/{session_id}/edits/",

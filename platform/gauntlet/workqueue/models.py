@@ -242,3 +242,22 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"assignment {self.pk} ({self.status})"
+
+
+class ActivityClock(models.Model):
+    """One clock per contractor: how far their active time has been counted.
+
+    Active time is counted per heartbeat, but a person has one clock however many leases
+    they hold: a heartbeat counts only the time since *both* its own lease's last heartbeat
+    and the last time anything was counted for this contractor. So four tabs heartbeating
+    four hourly leases earn the real time once, not four times. The row is locked
+    (``SELECT … FOR UPDATE``) while counting, so racing heartbeats take turns.
+    """
+
+    contractor = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="activity_clock"
+    )
+    counted_until = models.DateTimeField(help_text="Active time up to here is already counted on a lease.")
+
+    def __str__(self) -> str:
+        return f"clock of {self.contractor_id} at {self.counted_until:%Y-%m-%d %H:%M:%S}"

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from gauntlet.workqueue.models import Assignment, AssignmentStatus, ItemState, WorkItem
+from gauntlet.workqueue.models import ActivityClock, Assignment, AssignmentStatus, ItemState, WorkItem
 from tests.conftest import client_for
 from tests.factories import new_contractor
 from tests.gauntlet.workqueue.conftest import YesNoKind, make_items, make_queue
@@ -143,8 +143,12 @@ def test_heartbeats_count_active_time_capped_and_skip_idle_tabs(settings) -> Non
     body = client.post(f"/api/v1/assignments/{assignment_id}/heartbeat/").json()
     assert 19 <= body["active_seconds"] <= 21
 
-    # A tab left alone for ten minutes bills at most the cap.
+    # A tab left alone for ten minutes bills at most the cap (time passes for the lease and for the
+    # contractor's one activity clock alike).
     Assignment.objects.filter(pk=assignment_id).update(last_heartbeat_at=now - timedelta(minutes=10))
+    ActivityClock.objects.filter(contractor__assignments=assignment_id).update(
+        counted_until=now - timedelta(minutes=10)
+    )
     body = client.post(f"/api/v1/assignments/{assignment_id}/heartbeat/").json()
     assert 79 <= body["active_seconds"] <= 81
 

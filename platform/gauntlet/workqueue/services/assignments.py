@@ -12,7 +12,13 @@ from django.utils import timezone
 from gauntlet.accounts.models import User
 from gauntlet.workqueue import registry
 from gauntlet.workqueue.exceptions import AssignmentConflict, AssignmentNotFound, LeaseExpired
-from gauntlet.workqueue.models import JUDGED_STATUSES, Assignment, AssignmentStatus, ItemState
+from gauntlet.workqueue.models import (
+    JUDGED_STATUSES,
+    ActivityClock,
+    Assignment,
+    AssignmentStatus,
+    ItemState,
+)
 from gauntlet.workqueue.services.leases import leases_end
 
 
@@ -41,9 +47,21 @@ def _end_lease(*, assignment: Assignment, status: str) -> None:
 
 
 def _counted_seconds(*, assignment: Assignment, now: datetime) -> int:
-    """Active time since the last heartbeat (or the claim), capped so an idle tab bills nothing extra."""
+    """Active time since the last heartbeat (or the claim), capped so an idle tab bills nothing extra,
+    and counted once per person: never time the contractor's clock already counted on another lease.
+
+    Locks the contractor's :class:`ActivityClock` row (created on first use) and moves it to ``now``,
+    so concurrent heartbeats of one contractor's N leases count the real time once between them.
+    """
     since = assignment.last_heartbeat_at or assignment.claimed_at
-    elapsed = max((now - since).total_seconds(), 0.0)
+    ActivityClock.objects.bulk_create(
+        [ActivityClock(contractor_id=assignment.contractor_id, counted_until=since)], ignore_conflicts=True
+    )
+    clock = ActivityClock.objects.select_for_update().get(pk=assignment.contractor_id)
+    elapsed = max((now - max(since, clock.counted_until)).total_seconds(), 0.0)
+    if now > clock.counted_until:
+        clock.counted_until = now
+        clock.save(update_fields=["counted_until"])
     return round(min(elapsed, heartbeat_cap_seconds()))
 
 
@@ -123,6 +141,7 @@ def _record_submission(*, assignment: Assignment, data: dict[str, Any], now: dat
     kind = registry.get_kind(assignment.queue.kind)
     result = kind.validate_submission(assignment=assignment, data=data)
     item = assignment.item  # locked with the assignment
+    item.queue = assignment.queue  # loaded with it: hooks reading item.queue cost no query
     assignment.result = result
     assignment.status = AssignmentStatus.SUBMITTED
     assignment.submitted_at = now
