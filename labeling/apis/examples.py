@@ -64,6 +64,10 @@ class ExampleImportApi(APIView):
         landed = serializers.BooleanField()
         row_errors = RowErrorSerializer(many=True)
         errors_truncated = serializers.BooleanField()
+        example_ids = serializers.ListField(
+            child=serializers.IntegerField(),
+            help_text="The examples the file's valid rows are (created or already in the batch), ascending.",
+        )
         seconds = serializers.FloatField()
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer, 200: OutputSerializer})

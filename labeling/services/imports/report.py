@@ -25,6 +25,9 @@ class ImportReport:
     landed: bool = False  # whether anything was written (False when a bad row rolled it all back)
     row_errors: list[RowError] = field(default_factory=list)
     errors_truncated: bool = False  # more bad rows than GAUNTLET_IMPORT_MAX_REPORTED_ERRORS
+    # The examples the file's valid rows are, created or already in the batch, ascending;
+    # empty when nothing landed. ``batch`` names them too (a queue can be made from it).
+    example_ids: list[int] = field(default_factory=list)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:

@@ -20,22 +20,27 @@ class _RollBack(Exception):
     """Raised inside the import's transaction to undo it when a row was bad."""
 
 
-def _flush(chunk: list[Example], batch: str, report: ImportReport) -> None:
+def _flush(chunk: list[Example], batch: str, report: ImportReport, example_ids: set[int]) -> None:
     if not chunk:
         return
     hashes = {example.content_hash for example in chunk}
-    existing = set(
-        Example.objects.filter(batch=batch, content_hash__in=hashes).values_list("content_hash", flat=True)
-    )
+    in_batch = Example.objects.filter(batch=batch, content_hash__in=hashes)
+    existing = dict(in_batch.values_list("content_hash", "id"))
+    example_ids.update(existing.values())
     fresh: list[Example] = []
     for example in chunk:
         if example.content_hash in existing:
             report.duplicates += 1
         else:
-            existing.add(example.content_hash)  # a repeat later in the same chunk is a duplicate too
+            existing[example.content_hash] = 0  # a repeat later in the same chunk is a duplicate too
             fresh.append(example)
     # ignore_conflicts: a concurrent import of the same batch cannot make this one fail.
+    # It also means PostgreSQL returns no ids, so the fresh rows' ids are read back.
     Example.objects.bulk_create(fresh, ignore_conflicts=True)
+    if fresh:
+        example_ids.update(
+            in_batch.filter(content_hash__in={e.content_hash for e in fresh}).values_list("id", flat=True)
+        )
     report.created += len(fresh)
     chunk.clear()
 
@@ -60,6 +65,7 @@ def examples_import(
     chunk_size = settings.GAUNTLET_IMPORT_CHUNK_SIZE
     max_errors = settings.GAUNTLET_IMPORT_MAX_REPORTED_ERRORS
     chunk: list[Example] = []
+    example_ids: set[int] = set()
     try:
         with transaction.atomic():
             for number, values, parse_errors in rows:
@@ -89,13 +95,15 @@ def examples_import(
                     continue
                 chunk.append(Example(batch=batch_name, author=author, **fields))
                 if len(chunk) >= chunk_size:
-                    _flush(chunk, batch_name, report)
+                    _flush(chunk, batch_name, report, example_ids)
             if report.invalid and not skip_invalid:
                 raise _RollBack
-            _flush(chunk, batch_name, report)
+            _flush(chunk, batch_name, report, example_ids)
     except _RollBack:
         report.created = 0
         report.duplicates = 0
+        example_ids.clear()
+    report.example_ids = sorted(example_ids)
     report.landed = report.created > 0
     report.seconds = round(time.monotonic() - started, 3)
     return report
