@@ -48,7 +48,7 @@ class RewriteKind(TaskKind):
         return {"example_id": value}
 
     def present(self, *, assignment: Assignment) -> dict[str, Any]:
-        from attacks.services.sessions import rewrite_session_open
+        from attacks.services.sessions.opening import rewrite_session_open
 
         session = rewrite_session_open(assignment=assignment)
         return {

@@ -209,7 +209,7 @@ def cost_per_adversarial_example() -> dict[str, Any]:
     Side effect: sessions whose rewrite task lapsed are first marked abandoned (they count as attempts
     that did not submit; sessions still open are reported as ``in_progress``, not as attempts).
     """
-    from attacks.services.sessions import rewrite_sessions_close_lapsed
+    from attacks.services.sessions.lapse import rewrite_sessions_close_lapsed
 
     rewrite_sessions_close_lapsed()
     attempts = attempts_collect()

@@ -58,6 +58,6 @@ def close_lapsed_rewrite_sessions() -> int:
     Sessions are also closed lazily whenever one is read, edited or submitted and by the cost report, so
     nothing depends on this running on time.
     """
-    from attacks.services.sessions import rewrite_sessions_close_lapsed
+    from attacks.services.sessions.lapse import rewrite_sessions_close_lapsed
 
     return rewrite_sessions_close_lapsed()

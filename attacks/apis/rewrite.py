@@ -15,7 +15,10 @@ from rest_framework.views import APIView
 
 from attacks.models import EditTool, RewriteSession
 from attacks.selectors import attack_submissions_for_author, rewrite_session_for_contractor
-from attacks.services import sessions as session_services
+from attacks.services.sessions.edits import rewrite_edit_record, rewrite_saliency, rewrite_substitutions
+from attacks.services.sessions.lapse import rewrite_session_close_if_lapsed
+from attacks.services.sessions.opening import rewrite_session_open
+from attacks.services.sessions.submit import rewrite_session_abandon, rewrite_session_submit
 from gauntlet.accounts.permissions import IsContractor
 from gauntlet.api import ApiError
 from gauntlet.workqueue.apis.common import request_user
@@ -75,7 +78,7 @@ class RewriteSessionStartApi(APIView):
         assignment = assignment_claim(queue=queue, contractor=request_user(request))
         if assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        session = session_services.rewrite_session_open(assignment=assignment)
+        session = rewrite_session_open(assignment=assignment)
         return Response(SessionOutputSerializer(session).data, status=status.HTTP_201_CREATED)
 
 
@@ -84,7 +87,7 @@ class RewriteSessionDetailApi(APIView):
 
     @extend_schema(responses=SessionOutputSerializer)
     def get(self, request: Request, session_id: int) -> Response:
-        session = session_services.rewrite_session_close_if_lapsed(session=_own(session_id, request))
+        session = rewrite_session_close_if_lapsed(session=_own(session_id, request))
         return Response(SessionOutputSerializer(session).data)
 
 
@@ -113,9 +116,7 @@ class RewriteEditCreateApi(APIView):
         session = _own(session_id, request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        edit = session_services.rewrite_edit_record(
-            session=session, contractor=request_user(request), **data.validated_data
-        )
+        edit = rewrite_edit_record(session=session, contractor=request_user(request), **data.validated_data)
         threshold = session.classifier_version.threshold
         out = {
             **{f: getattr(edit, f) for f in ("seq", "prompt", "completion", "score", "tool", "created_at")}
@@ -132,7 +133,7 @@ class RewriteSaliencyApi(APIView):
     @extend_schema(request=None, responses={200: dict})
     def post(self, request: Request, session_id: int) -> Response:
         session = _own(session_id, request)
-        return Response(session_services.rewrite_saliency(session=session, contractor=request_user(request)))
+        return Response(rewrite_saliency(session=session, contractor=request_user(request)))
 
 
 class RewriteSubstitutionsApi(APIView):
@@ -151,7 +152,7 @@ class RewriteSubstitutionsApi(APIView):
         session = _own(session_id, request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        answer = session_services.rewrite_substitutions(
+        answer = rewrite_substitutions(
             session=session, contractor=request_user(request), **data.validated_data
         )
         return Response(answer)
@@ -181,9 +182,7 @@ class RewriteSubmitApi(APIView):
     @extend_schema(request=None, responses={201: SubmissionOutputSerializer})
     def post(self, request: Request, session_id: int) -> Response:
         session = _own(session_id, request)
-        submission = session_services.rewrite_session_submit(
-            session=session, contractor=request_user(request)
-        )
+        submission = rewrite_session_submit(session=session, contractor=request_user(request))
         return Response(SubmissionOutputSerializer(submission).data, status=status.HTTP_201_CREATED)
 
 
@@ -192,9 +191,7 @@ class RewriteAbandonApi(APIView):
 
     @extend_schema(request=None, responses=SessionOutputSerializer)
     def post(self, request: Request, session_id: int) -> Response:
-        session = session_services.rewrite_session_abandon(
-            session=_own(session_id, request), contractor=request_user(request)
-        )
+        session = rewrite_session_abandon(session=_own(session_id, request), contractor=request_user(request))
         return Response(SessionOutputSerializer(session).data)
 
 

@@ -40,7 +40,7 @@ from attacks.services.near_duplicates import (
     near_duplicate_candidates,
     near_duplicate_find,
 )
-from attacks.services.sessions import verification_items_add
+from attacks.services.verification_items import verification_items_add
 from gauntlet.accounts.models import User
 from gauntlet.api import ApiError
 from gauntlet.workqueue.models import Queue, QueueState

@@ -1,0 +1,67 @@
+"""The checks every session write makes: the contractor's own row, locked; still open; tools allowed;
+and the activity that keeps the task's lease alive."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from rest_framework import status
+
+from attacks.models import Condition, RewriteSession, SessionStatus
+from attacks.services.sessions.lapse import rewrite_session_close_if_lapsed
+from gauntlet.accounts.models import User
+from gauntlet.api import ApiError
+from gauntlet.workqueue.models import AssignmentStatus
+from gauntlet.workqueue.services import assignment_heartbeat
+
+
+def session_lock_own(*, session: RewriteSession, contractor: User) -> RewriteSession:
+    locked = (
+        RewriteSession.objects.select_for_update(of=("self",))
+        .select_related("assignment", "assignment__queue", "classifier_version", "seed")
+        .filter(pk=session.pk, contractor_id=contractor.pk)
+        .first()
+    )
+    if locked is None:
+        raise ApiError("not_found", "No such rewrite session.", status.HTTP_404_NOT_FOUND)
+    return locked
+
+
+def session_require_open(session: RewriteSession) -> None:
+    if session.status != SessionStatus.OPEN:
+        raise ApiError(
+            "session_closed",
+            f"This rewrite session is {session.status}; claim a new seed to keep attacking.",
+            409,
+        )
+    if session.assignment.status != AssignmentStatus.LEASED:
+        raise ApiError(
+            "session_closed",
+            f"The task behind this session is {session.assignment.status}; claim a new seed to keep attacking.",
+            409,
+        )
+
+
+def session_keep_alive(session: RewriteSession, contractor: User) -> None:
+    """An edit or a tool request is activity: it counts active time and extends the lease (409 if it ran out)."""
+    assignment_heartbeat(assignment=session.assignment, contractor=contractor, active=True)
+
+
+def session_require_tools(session: RewriteSession) -> None:
+    if session.condition != Condition.TOOL_ASSISTED:
+        raise ApiError(
+            "tool_not_available",
+            "This is a manual rewrite session: only the live score is available (no saliency or substitutions).",
+            status.HTTP_403_FORBIDDEN,
+        )
+
+
+def session_open_for_tools(*, session: RewriteSession, contractor: User) -> RewriteSession:
+    """The session, checked open and tool-assisted, its task's lease kept alive (the model
+    call that follows runs outside the transaction)."""
+    rewrite_session_close_if_lapsed(session=session)
+    with transaction.atomic():
+        session = session_lock_own(session=session, contractor=contractor)
+        session_require_tools(session)
+        session_require_open(session)
+        session_keep_alive(session, contractor)
+    return session

@@ -1,0 +1,55 @@
+"""Putting an attack on its verification queue, hidden among ordinary examples."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from django.db.models import IntegerField
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+
+from attacks.kinds import VERIFICATION
+from gauntlet.api import ApiError
+from gauntlet.workqueue.models import Queue, QueueState, WorkItem
+from gauntlet.workqueue.services import items_add
+from labeling.models import Example, Source
+
+
+def verification_queue_for(queue: Queue) -> Queue:
+    queue_id = (queue.kind_settings or {}).get("verification_queue_id")
+    target = Queue.objects.filter(pk=queue_id, kind=VERIFICATION).first() if queue_id else None
+    if target is None or target.state == QueueState.CLOSED:
+        raise ApiError(
+            "no_verification_queue",
+            "This rewrite queue has no open verification queue (kind_settings.verification_queue_id); "
+            "ask a manager to set one.",
+            409,
+        )
+    return target
+
+
+def verification_items_add(*, queue: Queue, example: Example) -> WorkItem:
+    """Put ``example`` on the verification queue, mixed with ordinary examples in random order.
+
+    Fillers (``kind_settings.fillers_per_submission``, default 1) are ordinary imported or
+    generated examples not yet in that queue, so verifiers cannot tell the attack apart.
+    """
+    wanted = int((queue.kind_settings or {}).get("fillers_per_submission", 1))
+    # The examples already on the queue, as a subquery (verification payloads hold integer ids).
+    taken = (
+        WorkItem.objects.filter(queue=queue)
+        .annotate(example_id=Cast(KT("payload__example_id"), IntegerField()))
+        .values("example_id")
+    )
+    fillers = list(
+        Example.objects.filter(source__in=(Source.IMPORT, Source.GENERATOR), attack_submission__isnull=True)
+        .exclude(pk__in=taken)
+        .exclude(pk__in=[example.pk, example.parent_id or 0])  # its own seed would give the rewrite away
+        .order_by("?")
+        .values_list("pk", flat=True)[: max(wanted, 0)]
+    )
+    rows: list[dict[str, Any]] = [{"payload": {"example_id": pk}} for pk in [example.pk, *fillers]]
+    random.shuffle(rows)  # the attack is not always the first of its group
+    items = items_add(queue=queue, items=rows)
+    return next(item for item in items if item.payload["example_id"] == example.pk)
