@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from gauntlet.common.health import healthz, readyz
 
@@ -15,6 +15,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("attacks.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
 
 urlpatterns = [
@@ -23,5 +24,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
-    path("", include("gauntlet.web.urls")),  # "/": the signed-in user's home, else sign in
+    # Contractor pages under /work/ (each app its own namespace), "/" last: a role's home, else sign in.
+    path("work/", include("gauntlet.workqueue.web_urls")),
+    path("work/", include("gauntlet.payments.web_urls")),
+    path("work/", include("attacks.web_urls")),
+    path("", include("gauntlet.web.urls")),
 ]
