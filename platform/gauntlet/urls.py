@@ -24,9 +24,5 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
-    # Contractor pages under /work/ (each app its own namespace), "/" last: a role's home, else sign in.
-    path("work/", include("gauntlet.workqueue.web_urls")),
-    path("work/", include("gauntlet.payments.web_urls")),
-    path("work/", include("attacks.web_urls")),
-    path("", include("gauntlet.web.urls")),
+    path("", include("gauntlet.web.urls")),  # "/": the signed-in user's home, else sign in
 ]
