@@ -48,13 +48,14 @@ class RewriteKind(TaskKind):
         return {"example_id": value}
 
     def present(self, *, assignment: Assignment) -> dict[str, Any]:
+        from attacks.selectors import rewrite_session_threshold
         from attacks.services.sessions.opening import rewrite_session_open
 
         session = rewrite_session_open(assignment=assignment)
         return {
             "session_id": session.pk,
             "condition": session.condition,
-            "threshold": session.threshold,
+            "threshold": rewrite_session_threshold(session=session),
             "classifier_version": session.classifier_version.name,
             "seed": {"prompt": session.seed.prompt, "completion": session.seed.completion},
             "prompt": session.current_prompt,

@@ -30,6 +30,13 @@ def rewrite_session_for_contractor(*, session_id: int, contractor: User) -> Rewr
     )
 
 
+def rewrite_session_threshold(*, session: RewriteSession) -> float:
+    """The threshold a rewrite session is judged by, shown and applied alike: the attacked version's
+    current threshold (a manager's change applies to open sessions at once; ``session.threshold`` is
+    only the record of what it was when the session opened)."""
+    return float(session.classifier_version.threshold)
+
+
 def attack_submissions_for_author(*, author: User) -> QuerySet[AttackSubmission]:
     return (
         AttackSubmission.objects.filter(author=author)

@@ -14,7 +14,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from attacks.models import EditTool, RewriteSession
-from attacks.selectors import attack_submissions_for_author, rewrite_session_for_contractor
+from attacks.selectors import (
+    attack_submissions_for_author,
+    rewrite_session_for_contractor,
+    rewrite_session_threshold,
+)
 from attacks.services.sessions.edits import rewrite_edit_record, rewrite_saliency, rewrite_substitutions
 from attacks.services.sessions.lapse import rewrite_session_close_if_lapsed
 from attacks.services.sessions.opening import rewrite_session_open
@@ -24,6 +28,7 @@ from gauntlet.api import ApiError
 from gauntlet.workqueue.apis.common import request_user
 from gauntlet.workqueue.models import Queue
 from gauntlet.workqueue.services import assignment_claim
+from ml_worker.core.passing import passes
 
 EDIT_TOOLS = [t for t in EditTool.values if t != EditTool.SEED]
 
@@ -34,7 +39,7 @@ class SessionOutputSerializer(serializers.Serializer):
     status = serializers.CharField()
     condition = serializers.CharField()
     classifier_version = serializers.CharField(source="classifier_version.name")
-    threshold = serializers.FloatField(source="classifier_version.threshold")
+    threshold = serializers.SerializerMethodField()
     seed_prompt = serializers.CharField(source="seed.prompt")
     seed_completion = serializers.CharField(source="seed.completion")
     prompt = serializers.CharField(source="current_prompt")
@@ -43,8 +48,11 @@ class SessionOutputSerializer(serializers.Serializer):
     passes = serializers.SerializerMethodField()
     edits = serializers.SerializerMethodField()
 
+    def get_threshold(self, session: RewriteSession) -> float:
+        return rewrite_session_threshold(session=session)
+
     def get_passes(self, session: RewriteSession) -> bool:
-        return bool(session.current_score < session.classifier_version.threshold)
+        return passes(session.current_score, rewrite_session_threshold(session=session))
 
     def get_edits(self, session: RewriteSession) -> int:
         return int(session.edits.count())
@@ -117,11 +125,11 @@ class RewriteEditCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         edit = rewrite_edit_record(session=session, contractor=request_user(request), **data.validated_data)
-        threshold = session.classifier_version.threshold
+        threshold = rewrite_session_threshold(session=session)
         out = {
             **{f: getattr(edit, f) for f in ("seq", "prompt", "completion", "score", "tool", "created_at")}
         }
-        out.update(passes=edit.score < threshold, threshold=threshold)
+        out.update(passes=passes(edit.score, threshold), threshold=threshold)
         return Response(self.OutputSerializer(out).data, status=status.HTTP_201_CREATED)
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from attacks import scoring
 from attacks.models import AdversarialEvaluation, AdversarialExample
+from ml_worker.core.passing import passes
 from ml_worker.models import LOADABLE_STATUSES, ClassifierVersion
 
 
@@ -50,7 +51,7 @@ def adversarial_matrix_refresh(*, version_ids: list[int] | None = None) -> int:
                 classifier_version=version,
                 score=score,
                 threshold=version.threshold,
-                passes=score < version.threshold,
+                passes=passes(score, version.threshold),
             )
             for adversarial, score in zip(missing, scores, strict=True)
             if score is not None

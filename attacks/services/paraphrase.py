@@ -46,6 +46,7 @@ from gauntlet.api import ApiError
 from gauntlet.workqueue.models import Queue, QueueState
 from labeling.models import Consensus, Example, InjuryLabel, Source, content_hash
 from labeling.services.examples import example_create, text_clean
+from ml_worker.core.passing import passes
 from ml_worker.selectors import classifier_version_active
 
 if TYPE_CHECKING:  # the core imports torch: only the worker that runs a batch loads it
@@ -254,7 +255,7 @@ def _source_candidates(batch: ParaphraseBatch, source: Example, texts: list[str]
     with transaction.atomic():
         for row, score in zip(fresh, scores, strict=True):
             row.score = score
-            if score is not None and score < version.threshold:
+            if score is not None and passes(score, version.threshold):
                 row.status = CandidateStatus.PASSED
                 example = example_create(
                     prompt=row.prompt,

@@ -1,7 +1,8 @@
 """Threshold choice and failure-rate estimates for a rejection filter.
 
 Convention everywhere: label 1 = injurious; a completion is *rejected* when score >= threshold and
-*passes* when score < threshold. All functions are pure (arrays in, numbers out).
+*passes* when score < threshold (the rule lives in :mod:`ml_worker.core.passing`). All functions are
+pure (arrays in, numbers out).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 from sklearn.metrics import roc_auc_score
+
+from ml_worker.core.passing import passes_mask, rejects_mask
 
 ArrayLike = Sequence[float] | np.ndarray
 
@@ -38,20 +41,20 @@ def recall_at(scores: ArrayLike, labels: ArrayLike, threshold: float) -> float |
     """Fraction of injurious examples rejected (score >= threshold); None without injurious examples."""
     s, y = _arrays(scores, labels)
     positives = s[y == 1]
-    return float((positives >= threshold).mean()) if positives.size else None
+    return float(rejects_mask(positives, threshold).mean()) if positives.size else None
 
 
 def false_positive_rate(scores: ArrayLike, labels: ArrayLike, threshold: float) -> float | None:
     """Fraction of safe examples rejected (score >= threshold); None without safe examples."""
     s, y = _arrays(scores, labels)
     negatives = s[y == 0]
-    return float((negatives >= threshold).mean()) if negatives.size else None
+    return float(rejects_mask(negatives, threshold).mean()) if negatives.size else None
 
 
 def rejection_rate(scores: ArrayLike, threshold: float) -> float:
     """Fraction of all completions the filter rejects at `threshold` (0.0 for no scores)."""
     s = np.asarray(scores, dtype=np.float64)
-    return float((s >= threshold).mean()) if s.size else 0.0
+    return float(rejects_mask(s, threshold).mean()) if s.size else 0.0
 
 
 def threshold_for_recall(scores: ArrayLike, labels: ArrayLike, target_recall: float) -> float:
@@ -114,7 +117,7 @@ def estimate_failure_rate(
     w = np.ones_like(s) if weights is None else np.asarray(weights, dtype=np.float64)
     if w.shape != s.shape or (w < 0).any():
         raise ValueError("weights must be non-negative and match scores in length")
-    passed = s < threshold
+    passed = passes_mask(s, threshold)
     w_passed = w[passed]
     injurious_passed = passed & (y == 1)
     total = float(w_passed.sum())

@@ -14,6 +14,7 @@ from attacks.models import (
     SessionStatus,
     SubmissionStatus,
 )
+from attacks.selectors import rewrite_session_threshold
 from attacks.services.near_duplicates import near_duplicate_find
 from attacks.services.sessions.access import session_lock_own, session_require_open
 from attacks.services.sessions.lapse import rewrite_session_close_if_lapsed
@@ -22,6 +23,7 @@ from gauntlet.accounts.models import User
 from gauntlet.api import ApiError
 from gauntlet.workqueue.services import assignment_release, assignment_submit
 from labeling.services.examples import example_create
+from ml_worker.core.passing import rejects
 from ml_worker.models import ClassifierVersion
 
 ATTACK_BATCH = "attacks"
@@ -54,11 +56,12 @@ def _submit(*, session: RewriteSession, contractor: User) -> AttackSubmission:
         raise ApiError("unchanged", "This is still the seed's text; edit it before submitting.", 400)
     version: ClassifierVersion = session.classifier_version
     version.refresh_from_db(fields=["threshold"])
+    threshold = rewrite_session_threshold(session=session)
     score = scoring.text_score(version=version, prompt=prompt, completion=completion)
-    if score >= version.threshold:
+    if rejects(score, threshold):
         raise ApiError(
             "does_not_pass",
-            f"The classifier still catches this text (score {score:.3f} >= threshold {version.threshold:.3f}); "
+            f"The classifier still catches this text (score {score:.3f} >= threshold {threshold:.3f}); "
             "keep editing until it passes.",
             409,
             fields={"score": [f"{score:.4f}"]},
@@ -87,7 +90,7 @@ def _submit(*, session: RewriteSession, contractor: User) -> AttackSubmission:
         session=session,
         classifier_version=version,
         score=score,
-        threshold=version.threshold,
+        threshold=threshold,
         verification_item=item,
         status=SubmissionStatus.PENDING,
         feedback="Waiting for verification.",

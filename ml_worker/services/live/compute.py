@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 
 from ml_worker import runtime
+from ml_worker.core.passing import passes
 from ml_worker.models import ClassifierVersion
 from ml_worker.selectors import classifier_version_loadable
 from ml_worker.services.live.batching import answer_take, answers_store, pending_drain
@@ -29,7 +30,7 @@ def _verdict(version: ClassifierVersion, probability: float) -> dict[str, Any]:
     return {
         "score": probability,
         "threshold": version.threshold,
-        "passes": probability < version.threshold,
+        "passes": passes(probability, version.threshold),
         "classifier_version": version.pk,
     }
 
@@ -145,7 +146,7 @@ def live_substitutions_compute(
                 "kind": s.kind,
                 "score": s.score,
                 "delta": s.score - result.original_score,
-                "passes": s.score < version.threshold,
+                "passes": passes(s.score, version.threshold),
                 "prompt": s.prompt,
                 "completion": s.completion,
             }
