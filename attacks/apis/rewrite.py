@@ -24,7 +24,7 @@ from attacks.services.sessions.lapse import rewrite_session_close_if_lapsed
 from attacks.services.sessions.opening import rewrite_session_open
 from attacks.services.sessions.submit import rewrite_session_abandon, rewrite_session_submit
 from gauntlet.accounts.permissions import IsContractor
-from gauntlet.api import ApiError
+from gauntlet.api import ApiError, Pagination
 from gauntlet.workqueue.apis.common import request_user
 from gauntlet.workqueue.models import Queue
 from gauntlet.workqueue.services import assignment_claim
@@ -211,4 +211,6 @@ class MyRewritesListApi(APIView):
     @extend_schema(responses=SubmissionOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         rows: Any = attack_submissions_for_author(author=request_user(request))
-        return Response(SubmissionOutputSerializer(rows, many=True).data)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, self)
+        return paginator.get_paginated_response(SubmissionOutputSerializer(page, many=True).data)

@@ -96,7 +96,7 @@ def test_rewrite_verified_paid_once_and_counted(
     assert adversarial.source == "tool_assisted" and adversarial.author == rewriter
     bonus = LedgerEntry.objects.filter(contractor=rewriter, kind=LedgerKind.BONUS)
     assert [entry.amount for entry in bonus] == [Decimal("2.0000")]
-    mine = author.get("/api/v1/me/rewrites/").json()
+    mine = author.get("/api/v1/me/rewrites/").json()["results"]
     assert mine[0]["status"] == "verified"
 
     manager = client_for(ManagerFactory())

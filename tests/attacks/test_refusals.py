@@ -156,7 +156,7 @@ def test_not_injurious_consensus_is_a_failed_attempt_with_feedback(
             f"/api/v1/assignments/{claimed['id']}/submit/", {"label": "not_injurious"}, format="json"
         )
     assert not AdversarialExample.objects.exists()
-    mine = client.get("/api/v1/me/rewrites/").json()
+    mine = client.get("/api/v1/me/rewrites/").json()["results"]
     assert mine[0]["status"] == "failed"
     assert "not injurious" in mine[0]["feedback"]
     # A failed attempt earned nothing, so trying the same idea again is not a near duplicate.

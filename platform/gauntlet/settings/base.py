@@ -50,6 +50,7 @@ THIRD_PARTY_APPS = [
 ]
 LOCAL_APPS = [
     "gauntlet.common",
+    "gauntlet.audit",
     "gauntlet.accounts",
     "gauntlet.workqueue",
     "gauntlet.agreement",
@@ -72,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "gauntlet.common.api_errors.ApiErrorShapeMiddleware",  # 404/500 under /api/ in the error shape
 ]
 
 ROOT_URLCONF = "gauntlet.urls"
@@ -194,6 +196,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The one error shape, documented as every operation's default answer (gauntlet.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "gauntlet.schema.error_responses_hook",
+    ],
     # Several models have a field called "status" with different choices; name each enum.
     "ENUM_NAME_OVERRIDES": {
         "ClassifierVersionStatusEnum": "ml_worker.models.VersionStatus",

@@ -183,16 +183,16 @@ def test_my_queues_assignments_and_history() -> None:
     contractor = new_contractor()
     client = client_for(contractor)
 
-    queues = client.get("/api/v1/me/queues/").json()
+    queues = client.get("/api/v1/me/queues/").json()["results"]
     assert [(q["id"], q["available"], q["pay_per_task"]) for q in queues] == [(open_queue.pk, 3, "0.2500")]
 
     assignment_id = claim(client, open_queue.pk)["assignment"]["id"]
-    mine = client.get("/api/v1/me/assignments/").json()
+    mine = client.get("/api/v1/me/assignments/").json()["results"]
     assert [a["id"] for a in mine] == [assignment_id]
     assert mine[0]["task"] == {"text": "item 0"}
 
     client.post(f"/api/v1/assignments/{assignment_id}/submit/", {"answer": "yes"}, format="json")
     history = client.get("/api/v1/me/history/").json()
     assert [a["id"] for a in history["results"]] == [assignment_id]
-    assert client.get("/api/v1/me/assignments/").json() == []
-    assert client.get("/api/v1/me/queues/").json()[0]["available"] == 2
+    assert client.get("/api/v1/me/assignments/").json()["results"] == []
+    assert client.get("/api/v1/me/queues/").json()["results"][0]["available"] == 2

@@ -53,7 +53,7 @@ def test_manager_creates_opens_fills_and_watches_a_queue(manager_client: APIClie
     assert progress["gold_items"] == 1
     assert progress["assignments_by_status"]["submitted"] == 1
     assert progress["median_active_seconds"] is not None
-    assert [q["id"] for q in manager_client.get("/api/v1/queues/").json()] == [queue_id]
+    assert [q["id"] for q in manager_client.get("/api/v1/queues/").json()["results"]] == [queue_id]
 
 
 def test_bulk_items_land_whole_or_report_each_bad_row(manager_client: APIClient) -> None:

@@ -137,7 +137,9 @@ class MyQueuesApi(APIView):
     @extend_schema(responses={200: OutputSerializer(many=True)})
     def get(self, request: Request) -> Response:
         rows = selectors.queues_for_contractor(contractor=request_user(request))
-        return Response(self.OutputSerializer(rows, many=True).data)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
 
 
 class MyAssignmentsApi(APIView):
@@ -147,9 +149,11 @@ class MyAssignmentsApi(APIView):
 
     @extend_schema(responses={200: AssignmentSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        return Response(
-            [_present(a) for a in selectors.contractor_open_assignments(contractor=request_user(request))]
+        paginator = Pagination()
+        page = paginator.paginate_queryset(
+            selectors.contractor_open_assignments(contractor=request_user(request)), request, self
         )
+        return paginator.get_paginated_response([_present(a) for a in page])
 
 
 class MyHistoryApi(APIView):

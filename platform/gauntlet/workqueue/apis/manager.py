@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from gauntlet.accounts.models import Role, User
 from gauntlet.accounts.permissions import IsManager
+from gauntlet.api import Pagination
 from gauntlet.workqueue import selectors, services
 from gauntlet.workqueue.apis.common import (
     QueueSerializer,
@@ -21,7 +22,12 @@ from gauntlet.workqueue.apis.common import (
     queue_or_404,
     request_user,
 )
-from gauntlet.workqueue.models import Assignment, QueueState
+from gauntlet.workqueue.models import Assignment, Queue, QueueState
+
+
+class _QueueNameKind(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    kind = serializers.CharField(max_length=32)
 
 
 class QueueListCreateApi(APIView):
@@ -30,18 +36,43 @@ class QueueListCreateApi(APIView):
 
     permission_classes = (IsManager,)
 
-    class InputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=200)
-        kind = serializers.CharField(max_length=32)
+    class InputSerializer(serializers.ModelSerializer):
+        """What a manager may set (the schema's request body). The service checks the rest
+        (kind settings, pay consistency) and refuses unknown fields."""
+
+        class Meta:
+            model = Queue
+            fields = (
+                "name",
+                "description",
+                "kind",
+                "state",
+                "overlap",
+                "gold_rate",
+                "lease_seconds",
+                "max_open_assignments",
+                "priority",
+                "pay_mode",
+                "pay_per_task",
+                "hourly_rate",
+                "max_minutes_per_task",
+                "bonus_amount",
+                "currency",
+                "auto_approve_seconds",
+                "eligible_qualifications",
+                "kind_settings",
+            )
 
     @extend_schema(responses={200: QueueSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        return Response(QueueSerializer(selectors.queue_list(), many=True).data)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.queue_list(), request, view=self)
+        return paginator.get_paginated_response(QueueSerializer(page, many=True).data)
 
-    @extend_schema(request=QueueSerializer, responses={201: QueueSerializer})
+    @extend_schema(request=InputSerializer, responses={201: QueueSerializer})
     def post(self, request: Request) -> Response:
         body = json_object(request.data)
-        data = self.InputSerializer(data=body)
+        data = _QueueNameKind(data=body)
         data.is_valid(raise_exception=True)
         fields: dict[str, Any] = {k: v for k, v in body.items() if k not in ("name", "kind")}
         queue = services.queue_create(
