@@ -1,0 +1,1 @@
+"""Audit records: who changed whose standing or which policy, from what to what, and why."""
