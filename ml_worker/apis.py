@@ -199,7 +199,7 @@ class ClassifierPromoteApi(APIView):
     @extend_schema(request=None, responses={200: ClassifierDetailApi.OutputSerializer})
     def post(self, request: Request, version_id: int) -> Response:
         version = get_object_or_404(ClassifierVersion, pk=version_id)
-        version = classifier_version_promote(version=version)
+        version = classifier_version_promote(version=version, actor=request.user)
         return Response(ClassifierDetailApi.OutputSerializer(version).data)
 
 
@@ -215,7 +215,7 @@ class ClassifierThresholdApi(APIView):
         serializer.is_valid(raise_exception=True)
         version = get_object_or_404(ClassifierVersion, pk=version_id)
         version = classifier_version_set_threshold(
-            version=version, threshold=serializer.validated_data["threshold"]
+            version=version, threshold=serializer.validated_data["threshold"], actor=request.user
         )
         return Response(ClassifierDetailApi.OutputSerializer(version).data)
 

@@ -43,6 +43,7 @@ from attacks.services.near_duplicates import (
 from attacks.services.verification_items import verification_items_add
 from gauntlet.accounts.models import User
 from gauntlet.api import ApiError
+from gauntlet.common.enqueue import task_send_on_commit
 from gauntlet.workqueue.models import Queue, QueueState
 from labeling.models import Consensus, Example, InjuryLabel, Source, content_hash
 from labeling.services.examples import example_create, text_clean
@@ -156,10 +157,7 @@ def paraphrase_batch_create(
         created_by=created_by,
     )
     if enqueue:
-        from attacks import tasks
-
-        batch_id = batch.pk
-        transaction.on_commit(lambda: tasks.run_paraphrase_batch.delay(batch_id))
+        task_send_on_commit("attacks.tasks.run_paraphrase_batch", batch.pk)
     return batch
 
 

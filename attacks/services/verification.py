@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from attacks.models import AdversarialExample, AttackSource, AttackSubmission, SubmissionStatus
+from gauntlet.common.enqueue import task_send_on_commit
 from gauntlet.payments.services import bonus_award_rule
 from gauntlet.workqueue.models import WorkItem
 from labeling.models import Consensus, InjuryLabel
@@ -54,9 +55,7 @@ def verification_outcome_record(*, item: WorkItem, consensus: Consensus) -> Atta
                     "confidence": consensus.confidence,
                 },
             )
-            from attacks import tasks
-
-            transaction.on_commit(lambda: tasks.refresh_adversarial_matrix.delay())
+            task_send_on_commit("attacks.tasks.refresh_adversarial_matrix")
         elif consensus.decided and consensus.label == InjuryLabel.NOT_INJURIOUS:
             submission.status = SubmissionStatus.FAILED
             submission.feedback = (

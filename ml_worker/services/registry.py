@@ -11,7 +11,10 @@ from django.utils import timezone
 
 from gauntlet.accounts.models import User
 from gauntlet.api import ApiError
+from gauntlet.audit.actions import AuditAction
+from gauntlet.audit.services import audit_record
 from gauntlet.common import storage
+from gauntlet.common.enqueue import task_send_on_commit
 from ml_worker.models import LOADABLE_STATUSES, ClassifierVersion, VersionStatus
 
 BASELINE_NAME = "baseline-minilm"
@@ -57,11 +60,14 @@ def classifier_version_register(
 
 
 @transaction.atomic
-def classifier_version_promote(*, version: ClassifierVersion, rescore: bool = True) -> ClassifierVersion:
+def classifier_version_promote(
+    *, version: ClassifierVersion, rescore: bool = True, actor: User | None = None, note: str = ""
+) -> ClassifierVersion:
     """Make ``version`` the one active classifier; retire the previous one.
 
-    Side effect: on commit, queues a re-score of every example by the new
-    version (``rescore_all``). Promoting the active version again does nothing.
+    Side effects: an audit record (``classifier.promote``: which version was active before) in the
+    same transaction; on commit, a re-score of every example by the new version (``rescore_all``).
+    Promoting the active version again does nothing.
     """
     version = ClassifierVersion.objects.select_for_update().get(pk=version.pk)
     if version.status == VersionStatus.ACTIVE:
@@ -74,27 +80,48 @@ def classifier_version_promote(*, version: ClassifierVersion, rescore: bool = Tr
         )
     # Lock the current active row so two concurrent promotions serialise; the
     # partial unique index is the last line of defence.
-    ClassifierVersion.objects.select_for_update().filter(status=VersionStatus.ACTIVE).update(
-        status=VersionStatus.RETIRED
+    previous = list(
+        ClassifierVersion.objects.select_for_update()
+        .filter(status=VersionStatus.ACTIVE)
+        .values_list("name", flat=True)
     )
+    ClassifierVersion.objects.filter(status=VersionStatus.ACTIVE).update(status=VersionStatus.RETIRED)
     version.status = VersionStatus.ACTIVE
     version.promoted_at = timezone.now()
     version.save(update_fields=["status", "promoted_at"])
+    audit_record(
+        action=AuditAction.CLASSIFIER_PROMOTE,
+        subject=version,
+        actor=actor,
+        before={"active_version": previous[0] if previous else None},
+        after={"active_version": version.name},
+        note=note,
+    )
     if rescore:
-        from ml_worker import tasks
-
-        version_id = version.pk
-        transaction.on_commit(lambda: tasks.rescore_all.delay(version_id))
+        task_send_on_commit("ml_worker.tasks.rescore_all", version.pk)
     return version
 
 
 @transaction.atomic
-def classifier_version_set_threshold(*, version: ClassifierVersion, threshold: float) -> ClassifierVersion:
+def classifier_version_set_threshold(
+    *, version: ClassifierVersion, threshold: float, actor: User | None = None, note: str = ""
+) -> ClassifierVersion:
+    """Set the version's threshold (the passing rule's bound, applied at once to open rewrite sessions);
+    writes a ``classifier.threshold`` audit record with the old and new value in the same transaction."""
     if not 0.0 <= threshold <= 1.0:
         raise ApiError("invalid_threshold", "The threshold is a probability: between 0 and 1.", 400)
     version = ClassifierVersion.objects.select_for_update().get(pk=version.pk)
+    before = version.threshold
     version.threshold = threshold
     version.save(update_fields=["threshold"])
+    audit_record(
+        action=AuditAction.CLASSIFIER_THRESHOLD,
+        subject=version,
+        actor=actor,
+        before={"threshold": before},
+        after={"threshold": threshold},
+        note=note,
+    )
     return version
 
 

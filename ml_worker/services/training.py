@@ -20,6 +20,7 @@ from django.utils import timezone
 from gauntlet.accounts.models import User
 from gauntlet.api import ApiError
 from gauntlet.common import storage
+from gauntlet.common.enqueue import task_send
 from labeling.models import Consensus, Example, InjuryLabel
 from ml_worker import runtime
 from ml_worker.core.training import EpochMetrics, TrainConfig, TrainExample, stratified_split, train
@@ -126,15 +127,13 @@ def training_run_create(
     )
     run = TrainingRun.objects.create(version=version)
     if enqueue:
-        from ml_worker import tasks
-
         run_id = run.pk
-        transaction.on_commit(lambda: _enqueue_training(run_id, tasks))
+        transaction.on_commit(lambda: _enqueue_training(run_id))
     return run
 
 
-def _enqueue_training(run_id: int, tasks: Any) -> None:
-    result = tasks.train_classifier.delay(run_id)
+def _enqueue_training(run_id: int) -> None:
+    result = task_send("ml_worker.tasks.train_classifier", run_id)
     TrainingRun.objects.filter(pk=run_id, celery_task_id="").update(celery_task_id=result.id or "")
 
 
