@@ -12,3 +12,19 @@ class AttacksConfig(AppConfig):
 
         registry.register_kind(RewriteKind())
         registry.register_kind(VerificationKind())
+
+        from gauntlet.web import nav
+
+        # The contractor's pages: "/" sends contractors to their home (attacks.views.home).
+        nav.register_home(role=nav.CONTRACTOR, url_name="attacks_web:home")
+        nav.register_link(
+            nav.NavLink(label="Work", url_name="attacks_web:home", audience=nav.CONTRACTOR, order=0)
+        )
+        nav.register_link(
+            nav.NavLink(
+                label="Rewrites", url_name="attacks_web:my-rewrites", audience=nav.CONTRACTOR, order=20
+            )
+        )
+        nav.register_link(
+            nav.NavLink(label="Earnings", url_name="payments_web:earnings", audience=nav.CONTRACTOR, order=30)
+        )

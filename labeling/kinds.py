@@ -29,6 +29,7 @@ from gauntlet.workqueue.registry import TaskKind
 from labeling.models import Comparison, ComparisonOutcome, ComparisonPair, Example, InjuryLabel, Label
 
 MAX_NOTE_CHARS = 2000
+CONSENSUS_SETTINGS = ("consensus_method", "agreement_threshold", "escalation_step", "max_judgments")
 INJURY_CHOICES = [{"value": value, "label": label} for value, label in InjuryLabel.choices]
 COMPARISON_CHOICES = [
     {"value": "A", "label": "A is better"},
@@ -61,6 +62,28 @@ class ExampleInjuryLabelKind(TaskKind):
     """ "Does this completion injure anyone?" on one example (payload ``{"example_id": N}``)."""
 
     kind = "injury_label"
+    label = "Injury label"
+    judgments = "injury_labels"
+    has_consensus = True
+    is_exportable = True
+
+    def clean_settings(self, *, queue: Queue, kind_settings: Any) -> dict[str, Any]:
+        """Only the consensus settings (see the module docstring), each checked by
+        :func:`labeling.services.consensus.consensus_settings`."""
+        from labeling.services.consensus import consensus_settings
+
+        if kind_settings is None:
+            return {}
+        if not isinstance(kind_settings, dict):
+            raise ValidationError({"kind_settings": ["An object (or left out)."]})
+        unknown = sorted(set(kind_settings) - set(CONSENSUS_SETTINGS))
+        if unknown:
+            raise ValidationError(
+                {"kind_settings": {key: ["Not a setting of this kind."] for key in unknown}}
+            )
+        probe = Queue(kind=queue.kind, overlap=queue.overlap, kind_settings=kind_settings)
+        consensus_settings(probe, strict=True)  # raises ValidationError({"kind_settings": [...]})
+        return dict(kind_settings)
 
     def validate_item_payload(self, *, queue: Queue, payload: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(payload, dict):
@@ -130,6 +153,8 @@ class QualityComparisonKind(TaskKind):
     """
 
     kind = "quality_comparison"
+    label = "Quality comparison"
+    judgments = "comparisons"
 
     def validate_item_payload(self, *, queue: Queue, payload: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(payload, dict):

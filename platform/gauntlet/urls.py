@@ -24,5 +24,14 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
-    path("", include("gauntlet.web.urls")),  # "/": the signed-in user's home, else sign in
+    # Manager pages under /manage/ (each app its own namespace).
+    path("manage/", include("labeling.manage_urls")),
+    path("manage/", include("ml_worker.manage_urls")),
+    path("manage/", include("gauntlet.workqueue.manage_urls")),
+    path("manage/", include("gauntlet.payments.manage_urls")),
+    # Contractor pages under /work/ (each app its own namespace), "/" last: a role's home, else sign in.
+    path("work/", include("gauntlet.workqueue.web_urls")),
+    path("work/", include("gauntlet.payments.web_urls")),
+    path("work/", include("attacks.web_urls")),
+    path("", include("gauntlet.web.urls")),
 ]

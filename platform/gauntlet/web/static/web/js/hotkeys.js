@@ -3,9 +3,12 @@
 // except Enter on elements that say data-hotkey-in-fields (and never Shift+Enter).
 // One behaviour, every page: the key is also printed on the button.
 
+const NOT_TYPING = new Set(["radio", "checkbox", "button", "submit", "reset"]);
+
 function isTyping(target) {
   if (!(target instanceof HTMLElement)) return false;
-  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+  if (target.tagName === "INPUT") return !NOT_TYPING.has(target.type);
+  return target.isContentEditable || ["TEXTAREA", "SELECT"].includes(target.tagName);
 }
 
 function visible(el) {
@@ -17,6 +20,15 @@ document.addEventListener("keydown", (event) => {
   const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
   const typing = isTyping(event.target);
   if (typing && (key !== "Enter" || event.shiftKey)) return;
+  if (!typing && key.length === 1) {
+    // data-focus-key="n": the key moves focus into that field (e.g. the optional note).
+    const field = document.querySelector(`[data-focus-key="${CSS.escape(key)}" i]`);
+    if (field && visible(field)) {
+      event.preventDefault();
+      field.focus();
+      return;
+    }
+  }
   const candidates = document.querySelectorAll(`[data-hotkey="${CSS.escape(key)}" i]`);
   for (const el of candidates) {
     if (!visible(el) || el.disabled || el.getAttribute("aria-disabled") === "true") continue;

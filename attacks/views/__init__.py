@@ -1,0 +1,1 @@
+"""Contractor pages of the attacks app: the contractor's home and the rewrite tool."""

@@ -1,0 +1,1 @@
+"""Contractor pages of payments: the earnings page."""
