@@ -11,6 +11,7 @@ writes included). ``--param model=/path`` benchmarks another checkpoint.
 from __future__ import annotations
 
 from gauntlet.common.benchmarks import Benchmark
+from ml_worker.benchmarks.failure_rate import bench_failure_rate
 from ml_worker.benchmarks.queue_selection import bench_queue_from_batch
 from ml_worker.benchmarks.score import bench_score
 from ml_worker.benchmarks.train import bench_train
@@ -24,5 +25,10 @@ BENCHMARKS = [
         "queue_from_batch",
         "A 20,000-example batch into a queue: the bulk selection service vs a bare INSERT … SELECT.",
         bench_queue_from_batch,
+    ),
+    Benchmark(
+        "failure_rate",
+        "Labels needed to bound a 3e-5 filtered failure rate by 1e-4: uniform vs score-stratified design.",
+        bench_failure_rate,
     ),
 ]
