@@ -79,5 +79,5 @@ class HFCausalLMGenerator:
                 text = self.tokenizer.decode(
                     generated[0, inputs["input_ids"].shape[1] :], skip_special_tokens=True
                 )
-                out.append(GeneratedCompletion(p, i, s, first_sentence(text)))
+                out.append(GeneratedCompletion(p, i, s, first_sentence(str(text))))
         return out
