@@ -18,6 +18,7 @@ from gauntlet.accounts.models import User
 from gauntlet.workqueue.models import Assignment, AssignmentStatus, ItemState, Queue, WorkItem
 
 from .models import PAY_KINDS, LedgerEntry, LedgerKind, PayoutBatch, PayoutStatus
+from .money import payable_steps
 from .rates import pay_for_assignment, quantize
 
 ZERO = Decimal("0.0000")
@@ -180,23 +181,45 @@ def payout_batch_list() -> QuerySet[PayoutBatch]:
 
 
 def payout_batch_rows(*, batch: PayoutBatch) -> list[dict[str, Any]]:
-    """One row per contractor (and currency) in the batch: who gets how much."""
-    rows = (
+    """One row per contractor (and currency) in the batch: who gets how much.
+
+    ``ledger`` is the exact sum of the batch's entries; ``total`` is what is paid, in the
+    currency's minor unit and never negative; ``carried`` is what the contractor's next
+    batch starts from (see :mod:`gauntlet.payments.money`).
+    """
+    rows = list(
         LedgerEntry.objects.filter(payout_line__batch=batch)
         .values("contractor_id", "contractor__email", "currency")
         .annotate(entries=Count("id"), total=Sum("amount"))
         .order_by("contractor__email", "currency")
     )
-    return [
-        {
-            "contractor_id": r["contractor_id"],
-            "email": r["contractor__email"],
-            "currency": r["currency"],
-            "entries": r["entries"],
-            "total": r["total"],
-        }
-        for r in rows
-    ]
+    history: dict[tuple[int, str], list[Decimal]] = defaultdict(list)
+    for r in (
+        LedgerEntry.objects.filter(
+            contractor_id__in={r["contractor_id"] for r in rows},
+            payout_line__batch__period_end__lt=batch.period_end,
+        )
+        .values("contractor_id", "currency", "payout_line__batch__period_end")
+        .annotate(total=Sum("amount"))
+        .order_by("payout_line__batch__period_end")
+    ):
+        history[(r["contractor_id"], r["currency"])].append(r["total"])
+    result = []
+    for r in rows:
+        sums = [*history[(r["contractor_id"], r["currency"])], r["total"]]
+        total, carried = payable_steps(r["currency"], sums)[-1]
+        result.append(
+            {
+                "contractor_id": r["contractor_id"],
+                "email": r["contractor__email"],
+                "currency": r["currency"],
+                "entries": r["entries"],
+                "ledger": r["total"],
+                "total": total,
+                "carried": carried,
+            }
+        )
+    return result
 
 
 def payout_batch_entries(*, batch: PayoutBatch) -> QuerySet[LedgerEntry]:

@@ -266,8 +266,8 @@ def test_payout_api_close_twice_download_and_mark_paid(
     assert created.status_code == 201, created.content
     batch = created.json()
     assert {(r["email"], r["entries"], r["total"]) for r in batch["contractors"]} == {
-        (contractor.email, 2, "1.5000"),
-        (other_contractor.email, 1, "0.7500"),
+        (contractor.email, 2, "1.50"),
+        (other_contractor.email, 1, "0.75"),
     }
     again = manager_client.post("/api/v1/payouts/", {"period_end": period_end}, format="json")
     assert again.status_code == 200 and again.json()["id"] == batch["id"] and PayoutBatch.objects.count() == 1
@@ -275,7 +275,7 @@ def test_payout_api_close_twice_download_and_mark_paid(
     download = manager_client.get(f"/api/v1/payouts/{batch['id']}/csv/")
     assert download.status_code == 200 and download["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
-    assert rows[0] == ["contractor_id", "email", "currency", "entries", "total"] and len(rows) == 3
+    assert rows[0] == ["contractor_id", "email", "currency", "entries", "total", "carried"] and len(rows) == 3
 
     listed = manager_client.get("/api/v1/payouts/").json()
     assert [b["id"] for b in listed["results"]] == [batch["id"]]

@@ -57,12 +57,16 @@ def test_close_exports_one_csv_row_per_contractor_that_round_trips_through_s3(
         "email": "alice@example.com",
         "currency": "USD",
         "entries": "3",
-        "total": "4.2500",
+        "total": "4.25",
+        "carried": "0.0000",
     }
-    assert (rows[1]["entries"], Decimal(rows[1]["total"])) == ("2", Decimal("0.3766"))
+    # bob's 0.3766 is paid as 0.37: the 0.0066 left is carried to his next batch
+    assert (rows[1]["entries"], rows[1]["total"], rows[1]["carried"]) == ("2", "0.37", "0.0066")
     document = json.loads(storage.read_bytes(batch.json_uri))
     assert len(document["entries"]) == LedgerEntry.objects.count() == 5
-    assert sum(Decimal(e["amount"]) for e in document["entries"]) == sum(Decimal(r["total"]) for r in rows)
+    assert sum(Decimal(e["amount"]) for e in document["entries"]) == sum(
+        Decimal(r["total"]) + Decimal(r["carried"]) for r in rows
+    )
 
 
 def test_closing_the_same_period_twice_changes_nothing(paid_work, manager, local_storage) -> None:
@@ -89,7 +93,8 @@ def test_entries_after_the_period_wait_for_the_next_batch(paid_work, manager, lo
             "email": alice.email,
             "currency": "USD",
             "entries": "1",
-            "total": "1.0000",
+            "total": "1.00",
+            "carried": "0.0000",
         }
     ]
 

@@ -40,7 +40,9 @@ class PayoutRowSerializer(serializers.Serializer):
     email = serializers.EmailField()
     currency = serializers.CharField()
     entries = serializers.IntegerField()
-    total = money_field()
+    ledger = money_field(help_text="The exact sum of the batch's ledger entries.")
+    total = serializers.CharField(help_text="Paid: whole minor units of the currency, never negative.")
+    carried = money_field(help_text="Left over (a fraction of a cent, or a deduction) for the next batch.")
 
 
 class PayoutBatchDetailOutputSerializer(PayoutBatchOutputSerializer):

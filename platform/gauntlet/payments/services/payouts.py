@@ -29,7 +29,7 @@ from ..models import LedgerEntry, PayoutBatch, PayoutLine, PayoutStatus
 from ..selectors import payout_batch_entries, payout_batch_rows
 
 _CLOSE_LOCK_KEY = 0x6761_7931  # "gay1": any constant unique to payout closing
-CSV_HEADER = ["contractor_id", "email", "currency", "entries", "total"]
+CSV_HEADER = ["contractor_id", "email", "currency", "entries", "total", "carried"]
 
 
 def _lock_closing() -> None:
@@ -60,6 +60,7 @@ def payout_csv(*, batch: PayoutBatch) -> bytes:
                 row["currency"],
                 row["entries"],
                 f"{row['total']}",
+                f"{row['carried']}",
             ]
         )
     return buffer.getvalue().encode("utf-8-sig")
@@ -76,7 +77,10 @@ def payout_json(*, batch: PayoutBatch) -> bytes:
         "period_end": batch.period_end.isoformat(),
         "created_by": batch.created_by.email,
         "created_at": batch.created_at.isoformat(),
-        "contractors": [{**r, "total": _money(r["total"])} for r in payout_batch_rows(batch=batch)],
+        "contractors": [
+            {**r, **{k: _money(r[k]) for k in ("ledger", "total", "carried")}}
+            for r in payout_batch_rows(batch=batch)
+        ],
         "entries": [
             {
                 "id": e.pk,
