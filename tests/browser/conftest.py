@@ -51,6 +51,9 @@ NARROW = {"width": 390, "height": 844}
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
+# Waiting expectations wait this long (ms): the 2 shared cores can be slow under a full suite, and
+# the live tools (saliency, substitutions) run the real model. A passing wait returns at once.
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="session")
