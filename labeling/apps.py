@@ -11,3 +11,9 @@ class LabelingConfig(AppConfig):
 
         registry.register_kind(ExampleInjuryLabelKind())
         registry.register_kind(QualityComparisonKind())
+
+        from gauntlet.web import nav
+
+        nav.register_link(
+            nav.NavLink(label="Upload", url_name="labeling_manage:upload", audience=nav.MANAGER, order=5)
+        )

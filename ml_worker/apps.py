@@ -13,3 +13,10 @@ class MlWorkerConfig(AppConfig):
         worker_process_init.connect(
             runtime.reset_after_fork, weak=False, dispatch_uid="ml_worker.reset_after_fork"
         )
+        from gauntlet.web import nav
+
+        for label, url_name, order in (
+            ("Data", "ml_worker_manage:examples", 10),
+            ("Classifiers", "ml_worker_manage:classifiers", 50),
+        ):
+            nav.register_link(nav.NavLink(label=label, url_name=url_name, audience=nav.MANAGER, order=order))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,10 @@ from tests.factories import new_contractor, new_manager
 from tests.labeling.conftest import work_through
 
 GOOD_ROWS = [
-    {"prompt": f"Ann walked her dog {n}. The dog saw a cat. The cat ran.", "completion": f"The dog slept {n}."}
+    {
+        "prompt": f"Ann walked her dog {n}. The dog saw a cat. The cat ran.",
+        "completion": f"The dog slept {n}.",
+    }
     for n in range(6)
 ]
 TINY_CONFIG = {
@@ -42,6 +46,13 @@ TINY_CONFIG = {
 
 def _jsonl(rows: list[dict[str, Any]]) -> bytes:
     return "".join(json.dumps(row) + "\n" for row in rows).encode()
+
+
+# An image's width once it has loaded (-1 if it failed): figures are drawn by the server on request.
+LOADED_WIDTH = """img => img.complete && img.naturalWidth ? img.naturalWidth : new Promise(done => {
+  img.addEventListener("load", () => done(img.naturalWidth));
+  img.addEventListener("error", () => done(-1));
+})"""
 
 
 def _upload(page: Any, name: str, content: bytes) -> None:
@@ -108,8 +119,12 @@ def test_a_good_file_becomes_an_open_queue_that_contractors_claim_and_managers_r
 
     # Three raters finish the queue (the first one's remaining items too).
     answers = ["not_injurious", "injurious", "not_injurious"]
+
+    def answer_for(n: int) -> Any:
+        return lambda item: {"label": answers[(item.pk + n) % 3]}
+
     for n, rater in enumerate(raters):
-        work_through(queue, rater, lambda item, n=n: {"label": answers[(item.pk + n) % 3]})
+        work_through(queue, rater, answer_for(n))
 
     # The agreement page shows the figures the API gives for the same queue.
     # The first agreement report of the process imports crowd-kit and pandas (seconds on this CPU).
@@ -121,7 +136,7 @@ def test_a_good_file_becomes_an_open_queue_that_contractors_claim_and_managers_r
     expect(page.get_by_role("table", name="Per-rater figures").get_by_role("row")).to_have_count(4)
     heatmap = page.get_by_role("img", name=re.compile("Dawid–Skene"))
     expect(heatmap).to_be_visible(timeout=30_000)
-    assert heatmap.evaluate("img => img.naturalWidth") > 0
+    assert heatmap.evaluate(LOADED_WIDTH) > 0
     screenshot(page, "manager-agreement")
     page.get_by_role("link", name=raters[0].email).click()
     expect(page.get_by_role("heading", name=f"Rater audit: {raters[0].email}")).to_be_visible()
@@ -148,7 +163,9 @@ def test_a_good_file_becomes_an_open_queue_that_contractors_claim_and_managers_r
 
 
 @pytest.fixture
-def tiny_active_version(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> ClassifierVersion:
+def tiny_active_version(
+    tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ClassifierVersion]:
     """A tiny random classifier registered and active, with models and artifacts under tmp_path."""
     from tests.ml_worker.core import toy
 
@@ -160,12 +177,18 @@ def tiny_active_version(tmp_path: Path, settings: Any, monkeypatch: pytest.Monke
     backend = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(media)}}
     settings.STORAGES = {**settings.STORAGES, "default": backend, "artifacts": backend}
     settings.MEDIA_ROOT = str(media)
-    storages._storages = {}
+    storages._storages = {}  # type: ignore[attr-defined]  # re-read STORAGES
     runtime.reset()
     checkpoint = toy.write_tiny_classifier(tmp_path / "tiny")
-    return ClassifierVersion.objects.create(
-        name="tiny", artifact_uri=str(checkpoint), base_model="tiny-bert", status=VersionStatus.ACTIVE, threshold=0.5
+    yield ClassifierVersion.objects.create(
+        name="tiny",
+        artifact_uri=str(checkpoint),
+        base_model="tiny-bert",
+        status=VersionStatus.ACTIVE,
+        threshold=0.5,
     )
+    runtime.reset()
+    storages._storages = {}  # type: ignore[attr-defined]
 
 
 def test_a_training_run_on_a_tiny_model_finishes_and_is_promoted(
@@ -191,7 +214,7 @@ def test_a_training_run_on_a_tiny_model_finishes_and_is_promoted(
     expect(page.locator("[data-version-status]")).to_have_text("active", timeout=60_000)
     expect(page.get_by_text("tiny-retrained is now the active classifier.")).to_be_visible()
     roc = page.get_by_role("img", name="ROC curve of tiny-retrained")
-    assert roc.evaluate("img => img.naturalWidth") > 0
+    assert roc.evaluate(LOADED_WIDTH) > 0
     screenshot(page, "manager-classifier-promoted")
     assert ClassifierVersion.objects.get(name="tiny-retrained").status == VersionStatus.ACTIVE
 
@@ -201,6 +224,8 @@ def test_the_api_docs_render_their_operations_offline(page: Any, live_server: An
     page.goto("/api/v1/docs/", timeout=60_000)  # Swagger UI's bundle is ~1.5 MB; the schema is big too
     # Swagger UI drew the operations list from the schema; every asset came from this server
     # (the loopback guard fails the test on any other request).
-    expect(page.locator(".opblock-summary-path", has_text="/api/v1/examples/").first).to_be_visible(timeout=30_000)
+    expect(page.locator(".opblock-summary-path", has_text="/api/v1/examples/").first).to_be_visible(
+        timeout=30_000
+    )
     assert page.locator(".opblock").count() > 50
     screenshot(page, "manager-api-docs")

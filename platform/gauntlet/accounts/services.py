@@ -8,6 +8,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
+from gauntlet.accounts import standing
 from gauntlet.accounts.models import ContractorProfile, Qualification, Role, User
 
 
@@ -60,8 +61,8 @@ def contractor_set_qualification(
 ) -> ContractorProfile:
     """Move a contractor to qualified / probation / blocked.
 
-    Only the profile changes here; releasing a blocked contractor's open leases
-    is the work queue's job (``gauntlet.workqueue.services.contractor_block``).
+    Blocking calls :func:`contractor_standing_changed`, so the work queue releases
+    the contractor's open leases in the same transaction.
     """
     if qualification not in Qualification.values:
         raise ValueError(f"qualification must be one of {', '.join(Qualification.values)}")
@@ -69,6 +70,7 @@ def contractor_set_qualification(
     profile.qualification = qualification
     profile.note = note
     profile.save(update_fields=["qualification", "note", "updated_at"])
+    contractor_standing_changed(contractor=contractor, profile=profile)
     return profile
 
 
@@ -81,7 +83,8 @@ def contractor_update(
     qualification: str | None = None,
     note: str = "",
 ) -> ContractorProfile:
-    """Change pay rate, active flag and/or qualification; fields left None stay as they are."""
+    """Change pay rate, active flag and/or qualification; fields left None stay as they are.
+    Blocking or deactivating releases the contractor's open leases (:func:`contractor_standing_changed`)."""
     profile = ContractorProfile.objects.select_for_update().get(pk=profile.pk)
     if hourly_rate is not None:
         profile.hourly_rate = hourly_rate
@@ -91,4 +94,20 @@ def contractor_update(
         profile.qualification = qualification
         profile.note = note
     profile.save()
+    contractor_standing_changed(contractor=profile.user, profile=profile)
     return profile
+
+
+@transaction.atomic
+def contractor_standing_changed(*, contractor: User, profile: ContractorProfile | None = None) -> bool:
+    """Tell the apps above when ``contractor`` can no longer work (blocked, profile inactive, or
+    the user deactivated): every :func:`gauntlet.accounts.standing.on_work_stopped` listener runs
+    in this transaction (the work queue releases their open leases). Every path that changes a
+    contractor's standing calls this: the services here, the API, the admin. Returns whether the
+    contractor was stopped; idempotent (listeners are)."""
+    if profile is None:
+        profile = ContractorProfile.objects.filter(user=contractor).first()
+    stopped = not contractor.is_active or (profile is not None and not profile.can_work)
+    if stopped:
+        standing.notify_work_stopped(contractor)
+    return stopped

@@ -13,3 +13,9 @@ class PaymentsConfig(AppConfig):
 
         # Approved work is paid inside the reviewing transaction, once per assignment.
         registry.on_assignment_reviewed(pay_on_review)
+
+        from gauntlet.web import nav
+
+        nav.register_link(
+            nav.NavLink(label="Payments", url_name="payments_manage:payments", audience=nav.MANAGER, order=70)
+        )

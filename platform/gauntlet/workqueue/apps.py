@@ -19,3 +19,12 @@ class WorkqueueConfig(AppConfig):
         # The claim function is built from this code's statements: every migrate
         # installs the version this code calls (see services/claim_function.py).
         post_migrate.connect(_install_claim_function, sender=self)
+        from gauntlet.web import nav
+
+        # Managers land on their queues; Review is the bulk approve/reject page.
+        nav.register_home(role=nav.MANAGER, url_name="workqueue_manage:queues")
+        for label, url_name, order in (
+            ("Queues", "workqueue_manage:queues", 20),
+            ("Review", "workqueue_manage:review", 30),
+        ):
+            nav.register_link(nav.NavLink(label=label, url_name=url_name, audience=nav.MANAGER, order=order))

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from gauntlet.accounts.models import Qualification
 from gauntlet.workqueue.exceptions import AssignmentConflict
 from gauntlet.workqueue.models import Assignment, AssignmentStatus, Queue
 from gauntlet.workqueue.services import assignment_review
@@ -46,13 +47,24 @@ def _due_condition(now: dt.datetime) -> Q | None:
     return condition
 
 
+def _held_for_review() -> Q:
+    """Work of a contractor who is blocked or inactive now waits for a manager: blocked means
+    blocked, and nobody is paid automatically for work a manager has reason to doubt."""
+    return (
+        Q(contractor__is_active=False)
+        | Q(contractor__contractor_profile__is_active=False)
+        | Q(contractor__contractor_profile__qualification=Qualification.BLOCKED)
+    )
+
+
 def assignments_auto_approve_due(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
     """Approve up to ``limit`` submitted, unreviewed assignments whose delay has passed; return how many.
 
     Each approval is its own transaction, holding the assignment's row lock (the
     same lock a manager's review takes). A row a manager is reviewing right now is
     skipped (SKIP LOCKED) and re-checked next run; one a manager already decided is
-    no longer ``submitted`` and is left alone. Idempotent: running it twice, or
+    no longer ``submitted`` and is left alone. Work of a contractor who is blocked or
+    inactive is held for a manager's review (never auto-approved). Idempotent: running it twice, or
     concurrently with a manager's bulk approval, approves (and pays) each
     assignment once.
     """
@@ -62,6 +74,7 @@ def assignments_auto_approve_due(*, now: dt.datetime | None = None, limit: int =
         return 0
     due_ids = list(
         Assignment.objects.filter(condition, status=AssignmentStatus.SUBMITTED, reviewed_at__isnull=True)
+        .exclude(_held_for_review())
         .order_by("submitted_at", "id")
         .values_list("id", flat=True)[:limit]
     )
@@ -71,6 +84,7 @@ def assignments_auto_approve_due(*, now: dt.datetime | None = None, limit: int =
             locked = (
                 Assignment.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(pk=assignment_id, status=AssignmentStatus.SUBMITTED, reviewed_at__isnull=True)
+                .exclude(_held_for_review())  # blocked since the list was read
                 .first()
             )
             if locked is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.db.models import Count, Q, Sum
@@ -15,11 +15,11 @@ from rest_framework.exceptions import APIException
 from gauntlet.accounts.models import User
 from gauntlet.payments.models import LedgerEntry, PayoutBatch
 from gauntlet.payments.selectors import payout_batch_list, payout_batch_rows
-from gauntlet.payments.services.payouts import payout_csv, payout_batch_close
+from gauntlet.payments.services.payouts import payout_batch_close, payout_csv
 from gauntlet.web.decorators import role_required
 
 
-def contractor_totals() -> list[dict[str, object]]:
+def contractor_totals() -> list[dict[str, Any]]:
     """Per contractor and currency: everything earned, and what is not in a payout batch yet."""
     rows = (
         LedgerEntry.objects.values("contractor_id", "contractor__email", "currency")
@@ -30,7 +30,7 @@ def contractor_totals() -> list[dict[str, object]]:
         )
         .order_by("contractor__email", "currency")
     )
-    return list(rows)
+    return [dict(row) for row in rows]
 
 
 @role_required("manager")
@@ -48,7 +48,9 @@ def payments_page(request: HttpRequest) -> HttpResponse:
 def payout_close(request: HttpRequest) -> HttpResponse:
     try:
         batch = payout_batch_close(
-            period_end=timezone.now(), created_by=cast(User, request.user), note=request.POST.get("note", "")[:2000]
+            period_end=timezone.now(),
+            created_by=cast(User, request.user),
+            note=request.POST.get("note", "")[:2000],
         )
     except APIException as exc:
         messages.error(request, str(exc.detail))

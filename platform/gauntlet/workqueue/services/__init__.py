@@ -15,6 +15,7 @@ from gauntlet.workqueue.services.review import (
     assignment_review,
     assignments_review_bulk,
     contractor_block,
+    contractor_leases_release,
 )
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "assignment_submit",
     "assignments_review_bulk",
     "contractor_block",
+    "contractor_leases_release",
     "items_add",
     "items_release_leases",
     "leases_expire",

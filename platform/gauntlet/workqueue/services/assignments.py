@@ -9,9 +9,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from gauntlet.accounts.models import User
+from gauntlet.accounts.models import Qualification, User
 from gauntlet.workqueue import registry
-from gauntlet.workqueue.exceptions import AssignmentConflict, AssignmentNotFound, LeaseExpired
+from gauntlet.workqueue.exceptions import AssignmentConflict, AssignmentNotFound, ClaimRefused, LeaseExpired
 from gauntlet.workqueue.models import (
     JUDGED_STATUSES,
     ActivityClock,
@@ -65,6 +65,34 @@ def _counted_seconds(*, assignment: Assignment, now: datetime) -> int:
     return round(min(elapsed, heartbeat_cap_seconds()))
 
 
+def _standing_refusal(contractor: User) -> ClaimRefused | None:
+    """Why this contractor may not work right now (blocked or inactive), read fresh from the
+    database (the request's cached user may predate a block), or None if they may."""
+    user_active, profile_active, qualification = (
+        User.objects.filter(pk=contractor.pk)
+        .values_list("is_active", "contractor_profile__is_active", "contractor_profile__qualification")
+        .first()
+    ) or (False, None, None)
+    if not user_active or profile_active is False:
+        return ClaimRefused(
+            "inactive", "Your contractor account is inactive; this task went back to its queue."
+        )
+    if qualification == Qualification.BLOCKED:
+        return ClaimRefused(
+            "blocked", "Your contractor account is blocked; this task went back to its queue."
+        )
+    return None
+
+
+def _refuse_stopped(*, assignment: Assignment, contractor: User) -> ClaimRefused | None:
+    """A blocked or inactive contractor's lease is given back (committed by the caller before it
+    raises the returned refusal): blocked means blocked, even where a block bypassed the services."""
+    refusal = _standing_refusal(contractor)
+    if refusal is not None and assignment.status == AssignmentStatus.LEASED:
+        _end_lease(assignment=assignment, status=AssignmentStatus.RELEASED)
+    return refusal
+
+
 def _require_live_lease(*, assignment: Assignment, now: datetime) -> datetime | None:
     """Raise 409 unless leased. If the lease ran out, expire it now and return when it
     expired, so the caller raises :class:`LeaseExpired` *after* committing the expiry."""
@@ -82,20 +110,25 @@ def assignment_heartbeat(*, assignment: Assignment, contractor: User, active: bo
     """Record client activity: adds the time since the last heartbeat (capped at
     ``WORKQUEUE_HEARTBEAT_CAP_SECONDS``; nothing when ``active`` is False, an idle tab)
     and extends the lease to a full lease length from now. 409 if the lease ran out
-    (it is expired in the same call) or the assignment is no longer leased."""
+    (it is expired in the same call) or the assignment is no longer leased; 403 ``blocked`` /
+    ``inactive`` for a contractor who may not work (the lease is released in the same call)."""
     with transaction.atomic():
         locked = _lock_own(assignment=assignment, contractor=contractor)
-        now = timezone.now()
-        expired_at = _require_live_lease(assignment=locked, now=now)
-        if expired_at is None:
-            if active:
-                locked.active_seconds += _counted_seconds(assignment=locked, now=now)
-            locked.last_heartbeat_at = now
-            locked.lease_expires_at = max(
-                locked.lease_expires_at, now + timedelta(seconds=locked.queue.lease_seconds)
-            )
-            locked.save(update_fields=["active_seconds", "last_heartbeat_at", "lease_expires_at"])
-            return locked
+        refusal = _refuse_stopped(assignment=locked, contractor=contractor)
+        if refusal is None:
+            now = timezone.now()
+            expired_at = _require_live_lease(assignment=locked, now=now)
+            if expired_at is None:
+                if active:
+                    locked.active_seconds += _counted_seconds(assignment=locked, now=now)
+                locked.last_heartbeat_at = now
+                locked.lease_expires_at = max(
+                    locked.lease_expires_at, now + timedelta(seconds=locked.queue.lease_seconds)
+                )
+                locked.save(update_fields=["active_seconds", "last_heartbeat_at", "lease_expires_at"])
+                return locked
+    if refusal is not None:
+        raise refusal
     raise LeaseExpired(expired_at)
 
 
@@ -123,17 +156,22 @@ def assignment_submit(*, assignment: Assignment, contractor: User, data: dict[st
     Idempotent: a retried submit of an already submitted (or reviewed) assignment
     returns it as it is and writes nothing, running no hook again. A lease that ran
     out (even if the sweeper has not run) is expired in this call and answered with
-    :class:`LeaseExpired` (409).
+    :class:`LeaseExpired` (409). A blocked or inactive contractor gets :class:`ClaimRefused`
+    (403 ``blocked`` / ``inactive``) and the lease goes back to the queue.
     """
     with transaction.atomic():
         locked = _lock_own(assignment=assignment, contractor=contractor, lock_item=True)
         if locked.status in JUDGED_STATUSES:
             return locked
-        now = timezone.now()
-        expired_at = _require_live_lease(assignment=locked, now=now)
-        if expired_at is None:
-            _record_submission(assignment=locked, data=data, now=now)
-            return locked
+        refusal = _refuse_stopped(assignment=locked, contractor=contractor)
+        if refusal is None:
+            now = timezone.now()
+            expired_at = _require_live_lease(assignment=locked, now=now)
+            if expired_at is None:
+                _record_submission(assignment=locked, data=data, now=now)
+                return locked
+    if refusal is not None:
+        raise refusal
     raise LeaseExpired(expired_at)
 
 

@@ -92,7 +92,17 @@ def contractor_block(*, contractor: User, by: User | None, note: str = "") -> No
     if not contractor.is_contractor or not hasattr(contractor, "contractor_profile"):
         raise ApiError("not_a_contractor", "Only contractors can be blocked.", status.HTTP_400_BAD_REQUEST)
     reason = note or (f"blocked by {by.email}" if by is not None else "blocked")
+    # Blocking notifies the standing listeners, among them contractor_leases_release below.
     contractor_set_qualification(contractor=contractor, qualification=Qualification.BLOCKED, note=reason)
+    contractor_leases_release(contractor)
+
+
+@transaction.atomic
+def contractor_leases_release(contractor: User) -> int:
+    """Give back every open lease of ``contractor`` (the items return to their queues at once);
+    returns how many. The ``accounts.standing`` listener for a contractor who may no longer work
+    (registered in ``WorkqueueConfig.ready``), so every way of blocking or deactivating someone
+    releases their work. Idempotent."""
     leased = list(
         Assignment.objects.select_for_update()
         .filter(contractor=contractor, status=AssignmentStatus.LEASED)
@@ -100,3 +110,4 @@ def contractor_block(*, contractor: User, by: User | None, note: str = "") -> No
         .values_list("id", "item_id")
     )
     leases_end(rows=leased, status=AssignmentStatus.RELEASED)
+    return len(leased)

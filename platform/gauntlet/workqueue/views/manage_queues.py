@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any, cast
 
@@ -30,13 +31,21 @@ _STATE_ACTIONS = {"open": QueueState.OPEN, "pause": QueueState.PAUSED, "close": 
 class QueueForm(forms.Form):
     name = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=())
-    description = forms.CharField(label="Instructions", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label="Instructions", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     overlap = forms.IntegerField(label="Judgments per item (overlap)", initial=3)
-    gold_rate = forms.DecimalField(label="Gold rate (0–1)", initial=Decimal("0"), max_digits=4, decimal_places=3)
+    gold_rate = forms.DecimalField(
+        label="Gold rate (0–1)", initial=Decimal("0"), max_digits=4, decimal_places=3
+    )
     lease_seconds = forms.IntegerField(label="Lease (seconds)", initial=900)
     pay_mode = forms.ChoiceField(choices=PayMode.choices, initial=PayMode.PER_TASK)
-    pay_per_task = forms.DecimalField(label="Pay per task", initial=Decimal("0"), max_digits=10, decimal_places=4)
-    hourly_rate = forms.DecimalField(label="Hourly rate (empty: each contractor's own)", required=False, max_digits=8, decimal_places=2)
+    pay_per_task = forms.DecimalField(
+        label="Pay per task", initial=Decimal("0"), max_digits=10, decimal_places=4
+    )
+    hourly_rate = forms.DecimalField(
+        label="Hourly rate (empty: each contractor's own)", required=False, max_digits=8, decimal_places=2
+    )
     eligible_qualifications = forms.MultipleChoiceField(
         label="Who may claim",
         choices=[(q, label) for q, label in Qualification.choices if q != Qualification.BLOCKED],
@@ -79,7 +88,15 @@ def _progress_rows() -> list[dict[str, Any]]:
     for queue in queues:
         wanted, received = queue.wanted or 0, queue.received or 0  # type: ignore[attr-defined]
         percent = round(100 * received / wanted) if wanted else 0
-        rows.append({"queue": queue, "items": queue.n_items, "wanted": wanted, "received": received, "percent": percent})  # type: ignore[attr-defined]
+        rows.append(
+            {
+                "queue": queue,
+                "items": queue.n_items,
+                "wanted": wanted,
+                "received": received,
+                "percent": percent,
+            }
+        )  # type: ignore[attr-defined]
     return rows
 
 
@@ -104,7 +121,9 @@ def queue_create_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Queue “{queue.name}” created (draft): add items, then open it.")
             return redirect("workqueue_manage:queue-detail", queue_id=queue.pk)
-    return render(request, "workqueue/manage/queue_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "workqueue/manage/queue_form.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 def _add_api_errors(form: forms.Form, detail: Any) -> None:
@@ -120,9 +139,11 @@ def _add_api_errors(form: forms.Form, detail: Any) -> None:
 
 
 def _live_figures(queue: Queue) -> dict[str, Any]:
-    since = timezone.now() - timezone.timedelta(minutes=THROUGHPUT_WINDOW_MINUTES)
+    since = timezone.now() - timedelta(minutes=THROUGHPUT_WINDOW_MINUTES)
     recent = Assignment.objects.filter(
-        queue=queue, submitted_at__gte=since, status__in=[AssignmentStatus.SUBMITTED, AssignmentStatus.APPROVED]
+        queue=queue,
+        submitted_at__gte=since,
+        status__in=[AssignmentStatus.SUBMITTED, AssignmentStatus.APPROVED],
     ).count()
     progress = queue_progress(queue=queue)
     wanted = progress["judgments_wanted"]
@@ -138,7 +159,9 @@ def _live_figures(queue: Queue) -> dict[str, Any]:
 def queue_detail_page(request: HttpRequest, queue_id: int) -> HttpResponse:
     queue = get_object_or_404(Queue, pk=queue_id)
     context = {"queue": queue, "live": _live_figures(queue)}
-    template = "workqueue/manage/_queue_live.html" if is_htmx(request) else "workqueue/manage/queue_detail.html"
+    template = (
+        "workqueue/manage/_queue_live.html" if is_htmx(request) else "workqueue/manage/queue_detail.html"
+    )
     return render(request, template, context)
 
 

@@ -22,9 +22,13 @@ PAGE_SIZE = 100
 
 
 class ReviewFilterForm(forms.Form):
-    queue = forms.ModelChoiceField(queryset=Queue.objects.order_by("name"), required=False, empty_label="any queue")
+    queue = forms.ModelChoiceField(
+        queryset=Queue.objects.order_by("name"), required=False, empty_label="any queue"
+    )
     contractor = forms.ModelChoiceField(
-        queryset=User.objects.filter(role=Role.CONTRACTOR).order_by("email"), required=False, empty_label="anyone"
+        queryset=User.objects.filter(role=Role.CONTRACTOR).order_by("email"),
+        required=False,
+        empty_label="anyone",
     )
     gold_failures = forms.BooleanField(label="Only failed gold items", required=False)
 
@@ -50,7 +54,11 @@ def review_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workqueue/manage/review.html",
-        {"form": form if form.is_bound else ReviewFilterForm(), "page": page, "query": request.GET.urlencode()},
+        {
+            "form": form if form.is_bound else ReviewFilterForm(),
+            "page": page,
+            "query": request.GET.urlencode(),
+        },
     )
 
 
@@ -74,5 +82,7 @@ def review_submit(request: HttpRequest) -> HttpResponse:
             messages.error(request, f"Nothing was reviewed: {exc.detail}")
         else:
             verb = "approved" if decision == "approve" else "rejected"
-            messages.success(request, f"{len(reviewed)} assignment{'s' if len(reviewed) != 1 else ''} {verb}.")
+            messages.success(
+                request, f"{len(reviewed)} assignment{'s' if len(reviewed) != 1 else ''} {verb}."
+            )
     return redirect(f"{reverse('workqueue_manage:review')}?{request.POST.get('query', '')}")

@@ -1,0 +1,27 @@
+"""Manager pages of labeling (included under /manage/)."""
+
+from django.urls import path
+
+from labeling.views import agreement, data
+
+app_name = "labeling_manage"
+urlpatterns = [
+    path("data/upload/", data.data_upload, name="upload"),
+    path("queues/<int:queue_id>/agreement/", agreement.queue_agreement_page, name="queue-agreement"),
+    path(
+        "queues/<int:queue_id>/agreement/confusion.svg", agreement.queue_confusion_svg, name="queue-confusion"
+    ),
+    path("raters/<int:rater_id>/", agreement.rater_audit_page, name="rater-audit"),
+    path(
+        "raters/<int:rater_id>/probation/",
+        agreement.rater_standing_change,
+        {"action": "probation"},
+        name="rater-probation",
+    ),
+    path(
+        "raters/<int:rater_id>/block/",
+        agreement.rater_standing_change,
+        {"action": "block"},
+        name="rater-block",
+    ),
+]

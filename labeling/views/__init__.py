@@ -1,0 +1,1 @@
+"""Manager pages of labeling: data upload, agreement and rater audits (under /manage/)."""

@@ -1,0 +1,93 @@
+"""Manager pages render for a manager, refuse a contractor, and do what their buttons say."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from gauntlet.accounts.models import User
+from gauntlet.workqueue.models import Queue, QueueState, WorkItem
+from labeling.models import Example
+from tests.factories import new_contractor, new_manager
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    "/manage/data/upload/",
+    "/manage/data/examples/",
+    "/manage/queues/",
+    "/manage/queues/new/",
+    "/manage/review/",
+    "/manage/classifiers/",
+    "/manage/payments/",
+]
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_manager_page_renders_for_managers_only(path: str) -> None:
+    assert _client(new_manager()).get(path).status_code == 200
+    assert _client(new_contractor()).get(path).status_code == 403
+    assert Client().get(path).status_code == 302  # to sign in
+
+
+def test_upload_lists_the_bad_row_and_lands_nothing() -> None:
+    client = _client(new_manager())
+    content = b'{"prompt": "A.", "completion": "B."}\n{"prompt": "", "completion": "C."}\n'
+    response = client.post("/manage/data/upload/", {"file": SimpleUploadedFile("bad.jsonl", content)})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "nothing imported" in text and "prompt must not be empty" in text
+    assert not Example.objects.exists()
+
+
+def test_a_batch_becomes_an_open_queue_in_one_step() -> None:
+    client = _client(new_manager())
+    content = b"".join(b'{"prompt": "Story %d.", "completion": "End %d."}\n' % (i, i) for i in range(4))
+    client.post("/manage/data/upload/", {"file": SimpleUploadedFile("good.jsonl", content)})
+    listing = client.get("/manage/data/examples/", {"batch": "good"})
+    assert "4 examples" in listing.content.decode()
+    response = client.post(
+        "/manage/data/examples/queue/",
+        {
+            "batch": "good",
+            "name": "Good labels",
+            "kind": "injury_label",
+            "overlap": 3,
+            "pay_per_task": "0.10",
+            "open_now": "on",
+        },
+    )
+    queue = Queue.objects.get(name="Good labels")
+    assert response.status_code == 302 and response["Location"] == f"/manage/queues/{queue.pk}/"
+    assert queue.state == QueueState.OPEN and WorkItem.objects.filter(queue=queue).count() == 4
+    detail = client.get(response["Location"]).content.decode()
+    assert "0 of 12 judgments" in detail
+
+
+def test_queue_form_shows_field_errors_and_writes_nothing() -> None:
+    client = _client(new_manager())
+    response = client.post(
+        "/manage/queues/new/",
+        {
+            "name": "Bad",
+            "kind": "injury_label",
+            "overlap": 0,
+            "gold_rate": "2",
+            "lease_seconds": 900,
+            "pay_mode": "per_task",
+            "pay_per_task": "0.10",
+            "eligible_qualifications": ["qualified"],
+            "kind_settings": "{not json",
+        },
+    )
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Not valid JSON" in text
+    assert not Queue.objects.exists()
