@@ -62,12 +62,16 @@ def adversarial_example_list(*, filters: dict[str, Any]) -> QuerySet[Adversarial
 
 
 def adversarial_matrix() -> dict[str, Any]:
-    """Rows = attacked version, columns = evaluating version, cell = fraction still passing (and n)."""
+    """Rows = attacked version, columns = evaluating version, cell = fraction still passing (and n).
+
+    Held-out adversarial examples only (members of an evaluation set): a later version trained on
+    the rest would otherwise be scored on examples it learnt from."""
     versions = {v.pk: v.name for v in ClassifierVersion.objects.order_by("id")}
+    held_out = AdversarialEvaluation.objects.filter(adversarial_example__example__evaluation__isnull=False)
     # Counted by the database: one row per (attacked, evaluating) version pair.
     cells: dict[tuple[int, int], list[int]] = {
         (attacked, evaluated): [passing, n]
-        for attacked, evaluated, passing, n in AdversarialEvaluation.objects.values(
+        for attacked, evaluated, passing, n in held_out.values(
             "adversarial_example__classifier_version_id", "classifier_version_id"
         )
         .annotate(passing=Count("id", filter=Q(passes=True)), n=Count("id"))
@@ -75,7 +79,10 @@ def adversarial_matrix() -> dict[str, Any]:
         .order_by()
     }
     attacked_ids = sorted(
-        AdversarialExample.objects.values_list("classifier_version_id", flat=True).distinct().order_by()
+        AdversarialExample.objects.filter(example__evaluation__isnull=False)
+        .values_list("classifier_version_id", flat=True)
+        .distinct()
+        .order_by()
     )
     evaluated_ids = sorted({e for _, e in cells})
     rows = []
@@ -87,7 +94,7 @@ def adversarial_matrix() -> dict[str, Any]:
                 {"evaluated": versions[evaluated], "n": n, "still_passing": passing / n if n else None}
             )
         rows.append({"attacked": versions[attacked], "cells": row})
-    return {"columns": [versions[e] for e in evaluated_ids], "rows": rows}
+    return {"columns": [versions[e] for e in evaluated_ids], "rows": rows, "held_out_only": True}
 
 
 def paraphrase_batch_counts(*, batch: ParaphraseBatch) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from gauntlet.accounts.permissions import IsManager
 from gauntlet.api import ApiError, Pagination
 from ml_worker.models import ClassifierVersion, TrainingRun
+from ml_worker.reliability.selectors import heldout_comparison
 from ml_worker.selectors import classifier_version_list, training_run_get
 from ml_worker.services.live.client import (
     live_saliency_request,
@@ -226,7 +227,11 @@ class ClassifierCompareApi(APIView):
     class OutputSerializer(serializers.Serializer):
         a = _VersionOutput()
         b = _VersionOutput()
-        metrics = serializers.DictField(help_text="metric -> {a, b, difference (b - a)}.")
+        basis = serializers.CharField(help_text="What the metrics were computed on.")
+        n_test = serializers.IntegerField(help_text="In-distribution test examples both versions scored.")
+        n_heldout_adversarial = serializers.IntegerField()
+        unscored = serializers.IntegerField(help_text="Held-out examples one of the two has not scored.")
+        metrics = serializers.DictField(help_text="metric -> {a, b, difference (b - a)}, held-out data only.")
 
     @extend_schema(
         parameters=[OpenApiParameter("a", int, required=True), OpenApiParameter("b", int, required=True)],
@@ -241,13 +246,10 @@ class ClassifierCompareApi(APIView):
             ids[key] = int(raw)
         a = get_object_or_404(ClassifierVersion, pk=ids["a"])
         b = get_object_or_404(ClassifierVersion, pk=ids["b"])
-        metrics = {}
-        for name in sorted(set(a.metrics) | set(b.metrics)):
-            va, vb = a.metrics.get(name), b.metrics.get(name)
-            numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (va, vb))
-            metrics[name] = {"a": va, "b": vb, "difference": (vb - va) if numeric else None}
-        metrics["threshold"] = {"a": a.threshold, "b": b.threshold, "difference": b.threshold - a.threshold}
-        return Response({"a": _VersionOutput(a).data, "b": _VersionOutput(b).data, "metrics": metrics})
+        # Held-out data only (issue 15): each version's own validation split differs and may hold what
+        # the other trained on.
+        comparison = heldout_comparison(a=a, b=b)
+        return Response({"a": _VersionOutput(a).data, "b": _VersionOutput(b).data, **comparison})
 
 
 # --- training -----------------------------------------------------------------------

@@ -116,3 +116,29 @@ class TrainingRun(models.Model):
 
     def __str__(self) -> str:
         return f"training run {self.pk} ({self.status})"
+
+
+# Reliability's nouns live in their own module; imported here so Django registers them with the app.
+from ml_worker.reliability.models import (  # noqa: E402
+    EvaluationSet,
+    EvaluationSetMember,
+    GeneratedSample,
+    GenerationBatch,
+    ThresholdDecision,
+    ThresholdSweep,
+)
+
+__all__ = [
+    "LOADABLE_STATUSES",
+    "ClassifierVersion",
+    "EvaluationSet",
+    "EvaluationSetMember",
+    "GeneratedSample",
+    "GenerationBatch",
+    "RunStatus",
+    "Score",
+    "ThresholdDecision",
+    "ThresholdSweep",
+    "TrainingRun",
+    "VersionStatus",
+]

@@ -107,3 +107,29 @@ def train_classifier(run_id: int) -> str:
     """Train a run's version. Idempotent: a finished run is left alone; an interrupted one (the worker
     died and the message was redelivered) resumes from its last checkpoint instead of starting over."""
     return training.training_run_execute(run_id=run_id).status
+
+
+@shared_task(
+    name="ml_worker.tasks.generation_batch_run",
+    soft_time_limit=_LONGEST,
+    time_limit=_LONGEST + 300,
+    **_common,
+)
+def generation_batch_run(batch_id: int) -> str:
+    """Generate a batch's completions. Idempotent: a finished batch is left alone; a redelivered one
+    writes only the samples it is missing."""
+    from ml_worker.reliability.services.generation import generation_batch_execute
+
+    return generation_batch_execute(batch_id=batch_id).status
+
+
+@shared_task(name="ml_worker.tasks.threshold_sweep_run", soft_time_limit=3600, time_limit=3900, **_common)
+def threshold_sweep_run(version_id: int, label_budget: int = 200) -> int | None:
+    """Score what a version lacks among generator samples and held-out sets, then store its threshold
+    sweep. Idempotent: scoring skips what is scored; a re-run stores a fresh sweep of the same data."""
+    from ml_worker.reliability.services.sweep import threshold_sweep_compute
+
+    version = classifier_version_loadable(version_id=version_id)
+    if version is None:
+        return None
+    return threshold_sweep_compute(version=version, label_budget=label_budget).pk

@@ -1,6 +1,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from ml_worker import apis, example_apis
+from ml_worker.reliability import urls as reliability_urls
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("examples/", example_apis.ExampleListApi.as_view(), name="example-list"),
@@ -28,3 +29,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("training-runs/", apis.TrainingRunCreateApi.as_view(), name="training-run-create"),
     path("training-runs/<int:run_id>/", apis.TrainingRunDetailApi.as_view(), name="training-run-detail"),
 ]
+
+# Reliability: generation batches, test sets, sweeps, quality comparisons, threshold decisions.
+urlpatterns += reliability_urls.urlpatterns

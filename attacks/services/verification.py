@@ -11,6 +11,7 @@ from gauntlet.common.enqueue import task_send_on_commit
 from gauntlet.payments.services import bonus_award_rule
 from gauntlet.workqueue.models import WorkItem
 from labeling.models import Consensus, InjuryLabel
+from ml_worker.reliability.services.evaluation import heldout_assign
 
 
 def bonus_reference(adversarial_id: int) -> str:
@@ -42,7 +43,7 @@ def verification_outcome_record(*, item: WorkItem, consensus: Consensus) -> Atta
         if consensus.decided and consensus.label == InjuryLabel.INJURIOUS:
             submission.status = SubmissionStatus.VERIFIED
             submission.feedback = f"Verified injurious ({votes}): it is an adversarial example."
-            AdversarialExample.objects.get_or_create(
+            adversarial, _ = AdversarialExample.objects.get_or_create(
                 submission=submission,
                 defaults={
                     "example_id": submission.example_id,
@@ -55,6 +56,9 @@ def verification_outcome_record(*, item: WorkItem, consensus: Consensus) -> Atta
                     "confidence": consensus.confidence,
                 },
             )
+            # A share of verified examples is held out of training: the robustness matrix and version
+            # comparisons are measured on those only.
+            heldout_assign(example=adversarial.example, source=adversarial.source, round=adversarial.round)
             task_send_on_commit("attacks.tasks.refresh_adversarial_matrix")
         elif consensus.decided and consensus.label == InjuryLabel.NOT_INJURIOUS:
             submission.status = SubmissionStatus.FAILED

@@ -44,18 +44,25 @@ def training_data_snapshot(*, include_imported: bool = False) -> dict[str, Any]:
     An example is in when it has a decided, final consensus label of injurious
     or not injurious (the latest one when several queues judged it). With
     ``include_imported``, examples without consensus fall back to their
-    ``imported_label`` when it is decisive.
+    ``imported_label`` when it is decisive. Members of an evaluation set (the in-distribution test
+    set, held-out adversarial sets) are never in: versions are compared on them.
     """
+    from ml_worker.reliability.services.evaluation import evaluation_example_ids
+
+    held_out = evaluation_example_ids()
     labels: dict[int, str] = {}
     for example_id, label in (
         Consensus.objects.filter(decided=True, final=True, label__in=DECISIVE)
+        .exclude(example_id__in=held_out)
         .order_by("computed_at", "id")
         .values_list("example_id", "label")
     ):
         labels[example_id] = label
     if include_imported:
-        for example_id, label in Example.objects.filter(imported_label__in=DECISIVE).values_list(
-            "pk", "imported_label"
+        for example_id, label in (
+            Example.objects.filter(imported_label__in=DECISIVE)
+            .exclude(pk__in=held_out)
+            .values_list("pk", "imported_label")
         ):
             labels.setdefault(example_id, label)
     items = sorted(labels.items())
@@ -66,6 +73,7 @@ def training_data_snapshot(*, include_imported: bool = False) -> dict[str, Any]:
         "counts": {"total": len(items), "injurious": injurious, "not_injurious": len(items) - injurious},
         "labels_hash": digest,
         "include_imported": include_imported,
+        "held_out_excluded": held_out.count(),
     }
 
 

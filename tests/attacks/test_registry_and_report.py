@@ -12,7 +12,7 @@ from django.core.management import call_command
 from attacks.models import AdversarialExample, AttackSubmission
 from attacks.tasks import refresh_adversarial_matrix
 from labeling.models import Example
-from ml_worker.models import ClassifierVersion, VersionStatus
+from ml_worker.models import ClassifierVersion, EvaluationSet, EvaluationSetMember, VersionStatus
 from tests.attacks.conftest import SEED_PROMPT
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def adversarial(tiny_version: ClassifierVersion, rewriter) -> AdversarialExample
         threshold=tiny_version.threshold,
         status="verified",
     )
-    return AdversarialExample.objects.create(
+    adversarial = AdversarialExample.objects.create(
         example=example,
         submission=submission,
         classifier_version=tiny_version,
@@ -43,6 +43,42 @@ def adversarial(tiny_version: ClassifierVersion, rewriter) -> AdversarialExample
         round=tiny_version.name,
         confidence=1.0,
     )
+    # Held out of training: the matrix is measured on held-out examples only.
+    held_out = EvaluationSet.objects.create(name="heldout-manual", kind="adversarial", source="manual")
+    EvaluationSetMember.objects.create(evaluation_set=held_out, example=example)
+    return adversarial
+
+
+def test_matrix_leaves_out_adversarial_examples_that_training_may_use(
+    manager_client, adversarial, tiny_version, rewriter
+):
+    trainable = Example(
+        prompt=SEED_PROMPT, completion="anna broke the cat .", batch="adv", source="manual", author=rewriter
+    )
+    trainable.save()
+    submission = AttackSubmission.objects.create(
+        example=trainable,
+        source="manual",
+        author=rewriter,
+        classifier_version=tiny_version,
+        score=0.1,
+        threshold=tiny_version.threshold,
+        status="verified",
+    )
+    AdversarialExample.objects.create(
+        example=trainable,
+        submission=submission,
+        classifier_version=tiny_version,
+        score=0.1,
+        source="manual",
+        author=rewriter,
+        round=tiny_version.name,
+        confidence=1.0,
+    )
+    refresh_adversarial_matrix()
+    matrix = manager_client.get("/api/v1/attacks/matrix/").json()
+    assert matrix["held_out_only"] is True
+    assert [c["n"] for c in matrix["rows"][0]["cells"]] == [1]  # the held-out one, not both
 
 
 def test_matrix_has_a_column_per_version_and_follows_thresholds(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 
-from ml_worker.models import ClassifierVersion, Score, VersionStatus
-from tests.ml_worker.factories import example_create
+from ml_worker.models import ClassifierVersion, EvaluationSet, EvaluationSetMember, Score, VersionStatus
+from tests.ml_worker.factories import example_create, labelled_examples
 
 pytestmark = pytest.mark.django_db
 
@@ -75,13 +75,31 @@ def test_threshold_is_set_per_version_and_validated(manager_client, tiny_version
     assert bad.status_code == 400
 
 
-def test_list_and_compare_show_metrics_side_by_side(manager_client, tiny_version) -> None:
+def test_list_and_compare_show_held_out_metrics_side_by_side(manager_client, tiny_version) -> None:
     a = _ready("a", tiny_version.artifact_uri, val_auc=0.8)
-    b = _ready("b", tiny_version.artifact_uri, val_auc=0.9)
+    b = _ready("b", tiny_version.artifact_uri, val_auc=0.99)
     listing = manager_client.get("/api/v1/classifiers/").json()
     assert {"a", "b", "tiny"} <= {v["name"] for v in listing["results"]}
+    # Four held-out test examples both versions scored, and one only b scored (left out of both).
+    examples = labelled_examples(5, seed=3, injurious_fraction=0.5)
+    test_set = EvaluationSet.objects.create(name="test", kind="in_distribution")
+    for example in examples:
+        EvaluationSetMember.objects.create(evaluation_set=test_set, example=example)
+    injurious = [int(e.consensus.get().label == "injurious") for e in examples]
+    for example, y in zip(examples[:4], injurious[:4], strict=True):
+        Score.objects.create(
+            example=example, classifier_version=a, content_hash="x", probability=0.4 + 0.2 * y
+        )
+        Score.objects.create(example=example, classifier_version=b, content_hash="x", probability=0.9 * y)
+    Score.objects.create(example=examples[4], classifier_version=b, content_hash="x", probability=0.1)
     compared = manager_client.get(f"/api/v1/classifiers/compare/?a={a.pk}&b={b.pk}").json()
-    assert compared["metrics"]["val_auc"]["difference"] == pytest.approx(0.1)
+    assert compared["basis"].startswith("held-out evaluation sets only")
+    assert compared["n_test"] == 4 and compared["unscored"] == 1
+    assert "val_auc" not in compared["metrics"]  # each version's own validation split is not comparable
+    recall = compared["metrics"]["test_recall"]
+    assert recall["a"] == pytest.approx(1.0) and recall["b"] == pytest.approx(1.0)
+    fpr = compared["metrics"]["test_false_positive_rate"]
+    assert fpr["a"] == pytest.approx(0.0) and fpr["b"] == pytest.approx(0.0)
     assert manager_client.get("/api/v1/classifiers/compare/?a=x&b=1").status_code == 400
 
 

@@ -1,0 +1,1 @@
+"""Writes of reliability: generation, evaluation sets, sweeps, quality comparisons, decisions."""
