@@ -119,16 +119,16 @@ class ExampleInjuryLabelKind(TaskKind):
         return {"label": label, "note": _note(data)}
 
     def on_submit(self, *, assignment: Assignment, result: dict[str, Any]) -> None:
-        Label.objects.get_or_create(
+        # One INSERT: the engine calls this once per assignment, with the assignment row
+        # locked and checked not yet submitted (and Label.assignment is unique besides).
+        Label.objects.create(
             assignment=assignment,
-            defaults={
-                "example_id": assignment.item.payload["example_id"],
-                "queue_id": assignment.queue_id,
-                "item_id": assignment.item_id,
-                "rater_id": assignment.contractor_id,
-                "value": result["label"],
-                "note": result.get("note", ""),
-            },
+            example_id=assignment.item.payload["example_id"],
+            queue_id=assignment.queue_id,
+            item_id=assignment.item_id,
+            rater_id=assignment.contractor_id,
+            value=result["label"],
+            note=result.get("note", ""),
         )
 
     def gold_correct(self, *, item: WorkItem, result: dict[str, Any]) -> bool:
@@ -141,7 +141,13 @@ class ExampleInjuryLabelKind(TaskKind):
         item_consensus_update(item=item)
 
     def on_assignment_rejected(self, *, assignment: Assignment) -> None:
+        """The label no longer counts, and neither does the final consensus it helped decide: it is
+        recomputed on the remaining votes and kept out of training data and exports until the
+        replacement judgment decides the item again."""
+        from labeling.services.rejections import consensus_after_rejection
+
         Label.objects.filter(assignment=assignment).update(rejected=True)
+        consensus_after_rejection(item=assignment.item)
 
 
 class QualityComparisonKind(TaskKind):

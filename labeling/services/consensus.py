@@ -1,8 +1,12 @@
 """Consensus labels for injury-label items, and escalation of the ones raters disagree on.
 
-The statistics are :mod:`gauntlet.agreement`'s (majority vote or Dawid–Skene via
-crowd-kit); this module gathers labels from the database, picks the queue's
-method, writes :class:`~labeling.models.Consensus` rows and decides escalation.
+The statistics are :mod:`gauntlet.agreement`'s; this module gathers labels from
+the database, writes :class:`~labeling.models.Consensus` rows and decides
+escalation. Two paths: inside a contractor's submit, plain counting over the
+item's own labels (:func:`item_consensus_update`, constant cost); over a whole
+queue, the queue's method through crowd-kit (:func:`queue_consensus_recompute`:
+Dawid–Skene, or majority vote), run by a manager or in the background,
+single-flight, never inside a contractor's request.
 
 Unsure policy (see :mod:`gauntlet.agreement.consensus`): an ``unsure`` label
 counts as a judgment received (toward N and in the agreement denominator) but
@@ -18,10 +22,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from gauntlet.agreement.consensus import ItemConsensus, dawid_skene_fit, majority_vote, needs_escalation
+from gauntlet.agreement.consensus import (
+    DAWID_SKENE,
+    ItemConsensus,
+    dawid_skene_fit,
+    majority_vote,
+    needs_escalation,
+)
+from gauntlet.agreement.counting import majority_count
 from gauntlet.workqueue.models import ItemState, Queue, WorkItem
 from labeling.models import Consensus, InjuryLabel
 from labeling.selectors import gold_labels, label_rows, labels_counted
@@ -65,49 +77,73 @@ def consensus_settings(queue: Queue, *, strict: bool = False) -> ConsensusSettin
     return ConsensusSettings(method, threshold, step, max(cap, queue.overlap))
 
 
-def _compute(queue: Queue, settings: ConsensusSettings, item: WorkItem | None) -> dict[Any, ItemConsensus]:
-    if settings.method == "dawid_skene":
-        # DS learns each rater's confusion from the whole queue, so it is always fitted on all of it.
-        rows = label_rows(labels_counted(queue=queue))
-        gold = gold_labels(WorkItem.objects.filter(queue=queue))
-        return dawid_skene_fit(rows, gold=gold or None).consensus if rows else {}
-    labels = labels_counted(queue=queue)
-    rows = label_rows(labels.filter(item=item) if item is not None else labels)
-    return majority_vote(rows) if rows else {}
+def _counted_values(item: WorkItem) -> list[str]:
+    """The item's counted labels: one indexed read of a handful of rows, whatever the queue's size."""
+    return list(labels_counted().filter(item_id=item.pk).order_by().values_list("value", flat=True))
 
 
-def _write(item: WorkItem, result: ItemConsensus, *, final: bool) -> Consensus:
-    consensus, _ = Consensus.objects.update_or_create(
-        example_id=item.payload["example_id"],
-        queue_id=item.queue_id,
-        defaults={
-            "item": item,
-            "label": result.label or InjuryLabel.UNSURE,
-            "decided": result.decided,
-            "final": final,
-            "method": result.method,
-            "confidence": result.confidence,
-            "agreement": result.agreement,
-            "n_labels": result.n_labels,
-            "computed_at": timezone.now(),
-        },
+def _row(item_id: int, example_id: int, queue_id: int, result: ItemConsensus, *, final: bool) -> Consensus:
+    return Consensus(
+        example_id=example_id,
+        queue_id=queue_id,
+        item_id=item_id,
+        label=result.label or InjuryLabel.UNSURE,
+        decided=result.decided,
+        final=final,
+        method=result.method,
+        confidence=result.confidence,
+        agreement=result.agreement,
+        n_labels=result.n_labels,
+        computed_at=timezone.now(),
     )
-    return consensus
 
 
-@transaction.atomic
+def _upsert(rows: list[Consensus]) -> list[Consensus]:
+    """Insert or update rows on (example, queue) in one statement per batch
+    (``INSERT … ON CONFLICT DO UPDATE``): one round trip, not select + savepoint + write."""
+    return Consensus.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["example", "queue"],
+        update_fields=_UPDATED,
+        batch_size=UPSERT_BATCH,
+    )
+
+
+_UPDATED = [
+    "item",
+    "label",
+    "decided",
+    "final",
+    "method",
+    "confidence",
+    "agreement",
+    "n_labels",
+    "computed_at",
+]
+UPSERT_BATCH = 2000
+
+
+@transaction.atomic(savepoint=False)
 def item_consensus_update(*, item: WorkItem) -> Consensus | None:
     """Compute and store an item's consensus; escalate it when agreement is too low.
 
     Called by the work-queue engine (``on_item_complete``) with the item row
-    locked. Escalation raises ``item.judgments_wanted`` by the queue's step (up to
-    ``max_judgments``), reopens the item and counts it in ``item.escalations``;
-    the engine saves the item. Idempotent for the same labels: the Consensus row
-    is updated in place. Returns None when the item has no counted labels.
+    locked, inside a contractor's submit, and after a rejection. Plain counting
+    (:func:`~gauntlet.agreement.counting.majority_count`) over the item's own
+    labels, so its cost does not depend on the queue's size; a ``dawid_skene``
+    queue gets its model-based consensus from :func:`queue_consensus_recompute`,
+    run in the background (``labeling.tasks.refit_queue_consensus``), which
+    overwrites these rows. Escalation raises ``item.judgments_wanted`` by the
+    queue's step (up to ``max_judgments``), reopens the item and counts it in
+    ``item.escalations``; the engine saves the item. Idempotent for the same
+    labels: the Consensus row is updated in place. Returns None when the item
+    has no counted labels. Queries: the labels, one upsert (and the queue, unless
+    ``item.queue`` is already loaded).
     """
     queue = item.queue
     settings = consensus_settings(queue)
-    result = _compute(queue, settings, item).get(item.pk)
+    result = majority_count(item.pk, _counted_values(item))
     if result is None:
         return None
     escalate = needs_escalation(
@@ -120,23 +156,58 @@ def item_consensus_update(*, item: WorkItem) -> Consensus | None:
         item.state = ItemState.OPEN
         item.completed_at = None
         item.escalations += 1
-    return _write(item, result, final=not escalate)
+    (row,) = _upsert([_row(item.pk, item.payload["example_id"], item.queue_id, result, final=not escalate)])
+    return row
 
 
-@transaction.atomic
+def queues_due_for_refit() -> list[int]:
+    """Dawid–Skene queues with a completed item whose stored consensus is a per-item count
+    (a label arrived, or one was rejected, since the last fit): the ones a refit would change."""
+    stale = Consensus.objects.filter(queue=OuterRef("pk"), final=True).exclude(method=DAWID_SKENE)
+    return list(
+        Queue.objects.filter(kind_settings__consensus_method="dawid_skene")
+        .filter(Exists(stale))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _fit(queue: Queue, settings: ConsensusSettings) -> dict[Any, ItemConsensus]:
+    rows = label_rows(labels_counted(queue=queue))
+    if not rows:
+        return {}
+    if settings.method == "dawid_skene":
+        # DS learns each rater's confusion from the whole queue, so it is always fitted on all of it.
+        gold = gold_labels(WorkItem.objects.filter(queue=queue))
+        return dawid_skene_fit(rows, gold=gold or None).consensus
+    return majority_vote(rows)
+
+
 def queue_consensus_recompute(*, queue: Queue) -> int:
-    """Recompute the consensus of every completed item of an injury-label queue (e.g. after more
-    labels changed a Dawid–Skene fit). Escalates nothing; returns the number of rows written.
-    Idempotent. Raises ``ValidationError`` (400) for bad consensus settings."""
+    """Recompute the consensus of every completed item of an injury-label queue with the
+    queue's method (Dawid–Skene fits the whole queue). Escalates nothing; returns the
+    number of rows written. Idempotent. Raises ``ValidationError`` (400) for bad settings.
+
+    Reads everything first, then writes in batches of ``UPSERT_BATCH`` rows, each its own
+    short transaction: a refit of a million labels never holds the Consensus rows a
+    contractor's submit is about to write for longer than one batch. A label that arrives
+    during the fit is counted by the item's own update and by the next refit.
+    """
     settings = consensus_settings(queue, strict=True)
-    items = {item.pk: item for item in WorkItem.objects.filter(queue=queue, state=ItemState.COMPLETE)}
-    if not items:
+    complete = dict(
+        WorkItem.objects.filter(queue=queue, state=ItemState.COMPLETE).values_list(
+            "id", "payload__example_id"
+        )
+    )
+    if not complete:
         return 0
-    results = _compute(queue, settings, None)  # items not complete are skipped below
-    written = 0
-    for item_id, result in results.items():
-        item = items.get(item_id)
-        if item is not None:
-            _write(item, result, final=True)
-            written += 1
-    return written
+    results = _fit(queue, settings)
+    rows = [
+        _row(item_id, complete[item_id], queue.pk, result, final=True)
+        for item_id, result in results.items()
+        if item_id in complete  # items not complete keep their per-item row
+    ]
+    for start in range(0, len(rows), UPSERT_BATCH):
+        with transaction.atomic():
+            _upsert(rows[start : start + UPSERT_BATCH])
+    return len(rows)

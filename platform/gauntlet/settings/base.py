@@ -347,6 +347,8 @@ GAUNTLET_SCORE_BATCH_SIZE = env.env_int("GAUNTLET_SCORE_BATCH_SIZE", 512)
 GAUNTLET_SCORE_FORWARD_BATCH = env.env_int("GAUNTLET_SCORE_FORWARD_BATCH", 32)
 # Most concurrent live requests one forward pass answers (drained from a Redis list).
 GAUNTLET_LIVE_BATCH_MAX = env.env_int("GAUNTLET_LIVE_BATCH_MAX", 16)
+# Classifier versions each worker process keeps loaded (LRU): the active one and the one before it.
+GAUNTLET_LOADED_MODELS = env.env_int("GAUNTLET_LOADED_MODELS", 2)
 # Token limit per (prompt, completion) pair; the prompt is truncated, the completion never is.
 GAUNTLET_CLASSIFIER_MAX_LENGTH = env.env_int("GAUNTLET_CLASSIFIER_MAX_LENGTH", 256)
 # Candidates the substitution tool re-scores exactly per request (pre-ranked by the gradient estimate;
@@ -400,4 +402,9 @@ CELERY_BEAT_SCHEDULE["attacks-refresh-adversarial-matrix"] = {
 CELERY_BEAT_SCHEDULE["attacks-close-lapsed-rewrite-sessions"] = {
     "task": "attacks.tasks.close_lapsed_rewrite_sessions",
     "schedule": timedelta(minutes=5),
+}
+# Dawid–Skene queues get their model-based consensus refitted in the background (never in a submit).
+CELERY_BEAT_SCHEDULE["labeling-refit-due-consensus"] = {
+    "task": "labeling.tasks.refit_due_consensus",
+    "schedule": timedelta(minutes=1),
 }

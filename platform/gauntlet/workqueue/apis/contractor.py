@@ -6,7 +6,6 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,15 +26,6 @@ def _present(assignment: Assignment) -> dict[str, Any]:
     data = dict(AssignmentSerializer(assignment).data)
     data["task"] = registry.get_kind(assignment.queue.kind).present(assignment=assignment)
     return data
-
-
-def _own_assignment(request: Request, assignment_id: int) -> Assignment:
-    assignment = selectors.assignment_for_contractor(
-        assignment_id=assignment_id, contractor=request_user(request)
-    )
-    if assignment is None:
-        raise NotFound("No such assignment.")
-    return assignment
 
 
 class QueueClaimApi(APIView):
@@ -109,7 +99,7 @@ class AssignmentSubmitApi(APIView):
     )
     def post(self, request: Request, assignment_id: int) -> Response:
         assignment = services.assignment_submit(
-            assignment=_own_assignment(request, assignment_id),
+            assignment=Assignment(pk=assignment_id),  # the service locks it, if it is yours (else 404)
             contractor=request_user(request),
             data=json_object(request.data),
         )

@@ -75,7 +75,7 @@ def _run_clients(ctx: Any, target: Any, args_per_client: list[tuple[Any, ...]]) 
     claims = sum(o["claims"] for o in outcomes)
     wall = max(o["ended"] for o in outcomes) - min(o["began"] for o in outcomes)
     latencies = sorted(ms for o in outcomes for ms in o["latencies"])
-    return {"claims": claims, "wall_s": wall, "latencies": latencies}
+    return {"claims": claims, "wall_s": wall, "latencies": latencies, "outcomes": outcomes}
 
 
 def _percentile(values: list[float], q: float) -> float | None:

@@ -1,0 +1,28 @@
+"""Benchmarks of labeling (run with ``python manage.py bench NAME --json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gauntlet.common.benchmarks import Benchmark, BenchOptions
+
+
+def cycle(options: BenchOptions) -> dict[str, Any]:
+    from labeling.cycle_bench import run_cycle_bench
+
+    return run_cycle_bench(
+        items=options.get_int("items", 300 if options.quick else 20_000),
+        annotators=options.get_int("annotators", 8),
+        seconds=float(options.params.get("seconds", 3 if options.quick else 60)),
+        gunicorn_workers=options.get_int("gunicorn_workers", 2),
+        gunicorn_threads=options.get_int("gunicorn_threads", 4),
+    )
+
+
+BENCHMARKS = [
+    Benchmark(
+        "cycle",
+        "8 annotators claim + submit a label for 60 s over 20,000 items via gunicorn (overlap 1 and 3)",
+        cycle,
+    ),
+]

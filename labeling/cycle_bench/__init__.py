@@ -1,0 +1,146 @@
+"""``python manage.py bench cycle``: the annotator loop a person waits on, end to end.
+
+The loop the issue measured against Label Studio: ``annotators`` processes (8),
+each one contractor on one keep-alive connection with token auth, asking for the
+next task (``POST /api/v1/queues/{id}/claim/``) and submitting a label
+(``POST /api/v1/assignments/{id}/submit/`` with ``{"label": ...}``) for ``seconds``
+(60) over an injury-label queue of ``items`` (20,000) items, served by gunicorn
+(gthread, 2 workers x 4 threads) on PostgreSQL with production settings (DEBUG off).
+Run once with overlap 1 and once with overlap 3 (three different annotators per
+item, the consensus computed when the third label lands).
+
+Reuses the claim benchmark's machinery: its scratch database, environment, client
+process start and collection, percentiles and integrity counts
+(:mod:`gauntlet.workqueue.claim_bench`), and ``gauntlet.common.processes.gunicorn``.
+``double_claims`` counts items held by more live or judged assignments than they
+want plus (item, contractor) pairs held twice, from the rows themselves;
+``missing_consensus`` counts completed items without a Consensus row.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from gauntlet.common.processes import gunicorn, python_path_env
+from gauntlet.workqueue.claim_bench import (
+    _collect,
+    _integrity,
+    _percentile,
+    _run_clients,
+    _server_url,
+    _with_database,
+)
+from gauntlet.workqueue.claim_bench.clients import _child_environment, _environment
+from labeling.cycle_bench.clients import annotate, fill
+
+OVERLAPS = (1, 3)
+
+
+def _missing_consensus(database_url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            """
+            SELECT count(*) FROM workqueue_workitem i
+            WHERE i.state = 'complete'
+              AND NOT EXISTS (SELECT 1 FROM labeling_consensus c WHERE c.item_id = i.id)
+            """
+        )
+        return int(cur.fetchone()[0])  # type: ignore[index]
+
+
+def _wait_until_serving(port: int, *, timeout: float = 600.0) -> None:
+    """Until every gunicorn worker answers: the master binds the port at once, but each worker
+    imports the app (Django, DRF, torch via the apps) before it takes a request; on a busy
+    machine that outlasts a client's timeout."""
+    import http.client
+    import time
+
+    deadline = time.monotonic() + timeout
+    answered = 0
+    while answered < 8:  # several answers: more than one worker has loaded
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            conn.close()
+            answered += 1
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def _figures(run: dict[str, Any], suffix: str) -> dict[str, Any]:
+    submit = sorted(ms for o in run["outcomes"] for ms in o["submit_latencies"])
+    return {
+        f"cycles_per_s{suffix}": round(run["claims"] / run["wall_s"], 1) if run["wall_s"] else 0.0,
+        f"claim_p50_ms{suffix}": _percentile(run["latencies"], 0.50),
+        f"claim_p99_ms{suffix}": _percentile(run["latencies"], 0.99),
+        f"submit_p50_ms{suffix}": _percentile(submit, 0.50),
+        f"submit_p99_ms{suffix}": _percentile(submit, 0.99),
+        f"cycles{suffix}": run["claims"],
+    }
+
+
+def run_cycle_bench(
+    *, items: int, annotators: int, seconds: float, gunicorn_workers: int, gunicorn_threads: int
+) -> dict[str, Any]:
+    import psycopg
+    from django.conf import settings
+
+    server = _server_url()
+    name = f"gauntlet_bench_cycle_{os.getpid()}"
+    database_url = _with_database(server, name)
+    repo = Path(settings.BASE_DIR)
+    env = {**os.environ, **_child_environment(database_url)}
+    ctx = multiprocessing.get_context("spawn")
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    figures: dict[str, Any] = {}
+    try:
+        with _environment(_child_environment(database_url)):
+            subprocess.run(  # noqa: S603 - our own manage.py with our own interpreter
+                [sys.executable, str(repo / "manage.py"), "migrate", "--noinput", "-v", "0"],
+                env=python_path_env(env),
+                check=True,
+            )
+            results = ctx.Queue()
+            filler = ctx.Process(target=fill, args=(database_url, items, annotators, list(OVERLAPS), results))
+            filler.start()
+            (setup,) = _collect(results, [filler])
+            with gunicorn(env=env, workers=gunicorn_workers, threads=gunicorn_threads) as port:
+                _wait_until_serving(port)
+                for overlap in OVERLAPS:
+                    queue_id = setup["queues"][overlap]
+                    run = _run_clients(
+                        ctx,
+                        annotate,
+                        [(port, queue_id, token, seconds, n) for n, token in enumerate(setup["tokens"])],
+                    )
+                    figures.update(_figures(run, "" if overlap == 1 else "_overlap3"))
+        checks = _integrity(database_url)
+        missing = _missing_consensus(database_url)
+    finally:  # the scratch database goes, whatever happened
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return {
+        **figures,
+        "double_claims": checks["double_claims"],
+        "overfilled_items": checks["overfilled_items"],
+        "missing_consensus": missing,
+        "label_studio_cycles_per_s": 11.2,  # measured on this machine, same loop (issue 17)
+        "vs_label_studio": round(figures["cycles_per_s"] / 11.2, 1),
+        "items": items,
+        "annotators": annotators,
+        "seconds": seconds,
+        "gunicorn": f"gthread {gunicorn_workers} workers x {gunicorn_threads} threads",
+        "cpu_count": os.cpu_count(),
+    }
