@@ -71,7 +71,7 @@ class Command(BaseCommand):
             scored = score_unscored()
             self.stdout.write(f"Scored {scored} example(s) with the active classifier.")
         self.stdout.write(
-            "Demo accounts (log in at http://127.0.0.1:8000/admin/ or POST /api/v1/auth/token/):"
+            "Demo accounts: sign in at http://127.0.0.1:8000/ (scripts: POST /api/v1/auth/token/):"
         )
         for email, password, role in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role:10} {email:28} password: {password}")
