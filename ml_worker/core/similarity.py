@@ -1,10 +1,12 @@
 """How close two texts are: sentence-embedding cosine similarity and normalised character edit distance.
 
-Used to keep paraphrases on-meaning (similarity) and to report how much an attacker changed (edit distance).
+Used to keep paraphrases and word substitutions on-meaning (similarity) and to report how much an attacker
+changed (edit distance).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -55,6 +57,13 @@ class SentenceEncoder:
         """Cosine similarity of two texts' embeddings (1.0 = same meaning as far as the encoder can tell)."""
         first, second = self.encode([a, b])
         return float(first @ second)
+
+
+@functools.lru_cache(maxsize=2)
+def shared_encoder(device: str | None = None) -> SentenceEncoder:
+    """The bundled MiniLM sentence encoder on `device`, loaded once per process and shared by callers
+    (the substitution tool's similarity constraint, the automated attack). Never modified by them."""
+    return SentenceEncoder(device=device)
 
 
 def cosine_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray | float:

@@ -1,15 +1,19 @@
 """Word substitutions for the rewrite tool, sorted by the classifier score they produce.
 
 For one selected word the tool proposes replacements, insertions next to it and its deletion. Candidates
-are pre-ranked cheaply, then the best `candidate_pool` are re-scored *exactly* by the classifier in one
-batched forward pass, and the list is sorted by that exact P(injurious), lowest first.
+are pre-ranked cheaply, kept only when the edited sentence still means nearly the same (MiniLM sentence
+similarity to the original >= `min_similarity`, the constraint TextAttack's recipes put on word swaps),
+then the best `candidate_pool` are re-scored *exactly* by the classifier in one batched forward pass, and
+the list is sorted by that exact P(injurious), lowest first.
 
 Pre-ranking, two ways:
 - with a masked LM (BERT-Attack style): mask the word (or a slot beside it) and take the LM's most likely
   whole words, so suggestions read fluently;
-- without one: the classifier's own input-embedding neighbourhood of the word, ranked by the first-order
-  (HotFlip) estimate of the change in the injurious logit, (e_candidate - e_word) . d logit / d e_word;
-  insertions are ranked by e_candidate . d logit / d e_word over the whole vocabulary.
+- without one: whole *dictionary* words (``vocabulary.dictionary_words``: no fragments, no names) from the
+  classifier's own input-embedding neighbourhood of the word, in a compatible inflection, ranked by the
+  first-order (HotFlip) estimate of the change in the injurious logit, (e_candidate - e_word) . d logit /
+  d e_word; insertions are adverbs and adjectives (``vocabulary.MODIFIERS``) ranked by
+  e_candidate . d logit / d e_word.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from transformers import AutoModelForMaskedLM, AutoTokenizer, PreTrainedModel, P
 
 from ml_worker.core.classifier import InjuryClassifier, completion_lengths, completion_token_limit, pad_batch
 from ml_worker.core.device import autocast, pick_device
+from ml_worker.core.lexicon import Lexicon, shared_lexicon
 from ml_worker.core.saliency import FIELDS, Field, embedding_gradients
+from ml_worker.core.similarity import SentenceEncoder, shared_encoder
 from ml_worker.core.vocabulary import (
     embedding_index,
     expand_to_word,
@@ -35,6 +41,10 @@ from ml_worker.core.vocabulary import (
 
 Kind = Literal["substitution", "insertion_before", "insertion_after", "deletion"]
 Candidate = tuple[str, Kind, float | None]  # (word, kind, pre-ranking estimate)
+Pair = tuple[str, str]
+Edit = tuple[str, Kind, float | None]  # (word as shown, kind, pre-ranking estimate)
+# Pre-ranked candidates generated per re-scored one: the similarity constraint drops some.
+OVERSAMPLE = 2
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,7 @@ class Suggestion:
     completion: str
     score: float  # exact P(injurious) of the edited pair
     estimate: float | None  # pre-ranking value: first-order logit change, or masked-LM log-probability
+    similarity: float | None = None  # sentence similarity of the edited text to the original (if checked)
 
 
 @dataclass(frozen=True)
@@ -100,6 +111,7 @@ def _embedding_candidates(
     word: str,
     candidate_pool: int,
     neighbourhood: int,
+    lexicon: Lexicon,
 ) -> list[Candidate]:
     encoding = clf.encode([pair], return_offsets_mapping=True)
     sequence = FIELDS.index(field)
@@ -121,21 +133,39 @@ def _embedding_candidates(
     e_word = embeddings[0, positions].mean(dim=0)
     grad = gradients[0, positions].mean(dim=0)
     index = embedding_index(clf.tokenizer, clf.model.get_input_embeddings())
-    same = torch.tensor([w == word.lower() for w in index.words], device=index.vectors.device)
+    lower = word.lower()
+    rows_of = index.positions
+    # Thesaurus neighbours the classifier reads as one whole word, so the HotFlip estimate applies.
+    nearest = [rows_of[w] for w, _ in lexicon.neighbours(lower, neighbourhood) if w in rows_of]
     n_sub, n_ins = _budget(candidate_pool)
-
-    similarity = (index.unit_vectors @ (e_word / e_word.norm().clamp_min(1e-12))).masked_fill(same, -2.0)
-    nearest = similarity.topk(min(neighbourhood, len(index.words))).indices
-    change = (index.vectors[nearest] - e_word) @ grad  # first-order change of the injurious logit
-    order = change.argsort()[:n_sub]
-    candidates: list[Candidate] = [
-        (index.words[int(nearest[i])], "substitution", float(change[i])) for i in order
-    ]
-    insertion_gain = (index.vectors @ grad).masked_fill(same, float("inf"))
+    candidates: list[Candidate] = []
+    if nearest:
+        rows = torch.tensor(nearest, device=index.vectors.device)
+        change = (index.vectors[rows] - e_word) @ grad  # first-order change of the injurious logit
+        candidates = [
+            (index.words[nearest[i]], "substitution", float(change[i]))
+            for i in change.argsort()[:n_sub].tolist()
+        ]
+    modifiers = index.modifier.nonzero().flatten()
+    insertion_gain = index.vectors[modifiers] @ grad
     sides: tuple[Kind, Kind] = ("insertion_before", "insertion_after")
-    for i in insertion_gain.argsort()[:n_ins].tolist():
-        candidates += [(index.words[i], side, float(insertion_gain[i])) for side in sides]
+    for i in insertion_gain.argsort()[: n_ins + 1].tolist():
+        inserted = index.words[int(modifiers[i])]
+        if inserted != lower:
+            candidates += [(inserted, side, float(insertion_gain[i])) for side in sides]
     return candidates
+
+
+def _trim(edits: dict[Pair, Edit], candidate_pool: int) -> dict[Pair, Edit]:
+    """At most the budget of each kind, first (best pre-ranked) first."""
+    n_sub, n_ins = _budget(candidate_pool)
+    budget = {"substitution": n_sub, "insertion_before": n_ins, "insertion_after": n_ins, "deletion": 1}
+    kept: dict[Pair, Edit] = {}
+    for pair, edit in edits.items():
+        if budget[edit[1]] > 0:
+            budget[edit[1]] -= 1
+            kept[pair] = edit
+    return kept
 
 
 def _masked_lm_candidates(
@@ -186,30 +216,45 @@ def suggest_substitutions(
     k: int = 10,
     masked_lm: MaskedLM | str | Path | None = None,
     candidate_pool: int = 64,
-    neighbourhood: int = 3000,
+    neighbourhood: int = 20,
+    min_similarity: float | None = 0.8,
+    encoder: SentenceEncoder | None = None,
+    lexicon: Lexicon | None = None,
 ) -> SubstitutionResult:
     """The k edits of the word at `field`[start:end] that lower P(injurious) most, exactly re-scored.
 
     `candidate_pool` bounds how many edits are re-scored (one forward pass of candidate_pool + 1 pairs);
-    `neighbourhood` is how many nearest whole-word embeddings the embedding path pre-ranks. A `masked_lm`
-    path is loaded on every call: pass a loaded MaskedLM to reuse it. Raises ValueError for a span outside
-    the text or a word that truncation removed. The classifier is put in eval mode; nothing is written.
+    `neighbourhood` is how many thesaurus neighbours (`lexicon`, default: the bundled MiniLM's, built once
+    per process) the embedding path pre-ranks. Edits whose text (the edited field) has a sentence
+    similarity to the original below `min_similarity` are dropped before re-scoring (None: no constraint);
+    `encoder` defaults to the bundled MiniLM, loaded once per process.
+    A `masked_lm` path is loaded on every call: pass a loaded MaskedLM to reuse it. Raises ValueError for
+    a span outside the text or a word that truncation removed. The classifier is put in eval mode;
+    nothing is written.
     """
     if field not in FIELDS:
         raise ValueError(f"field must be 'prompt' or 'completion', got {field!r}")
     text = prompt if field == "prompt" else completion
     start, end = expand_to_word(text, start, end)
     word = text[start:end]
+    # Generate more than the pool: the similarity constraint and the length limit drop some.
+    generated = candidate_pool * OVERSAMPLE if min_similarity is not None else candidate_pool
+    needs_encoder = min_similarity is not None or (masked_lm is None and lexicon is None)
+    sentence_encoder = (
+        encoder if encoder is not None or not needs_encoder else shared_encoder(str(clf.device))
+    )
     if masked_lm is None:
+        if lexicon is None:
+            lexicon = shared_lexicon(sentence_encoder or shared_encoder(str(clf.device)))
         candidates = _embedding_candidates(
-            clf, (prompt, completion), field, start, end, word, candidate_pool, neighbourhood
+            clf, (prompt, completion), field, start, end, word, generated, neighbourhood, lexicon
         )
     else:
         mlm = masked_lm if isinstance(masked_lm, MaskedLM) else MaskedLM.load(masked_lm, clf.device)
-        candidates = _masked_lm_candidates(mlm, (prompt, completion), field, start, end, word, candidate_pool)
+        candidates = _masked_lm_candidates(mlm, (prompt, completion), field, start, end, word, generated)
     candidates.append(("", "deletion", None))
 
-    edits: dict[tuple[str, str], tuple[str, Kind, float | None]] = {}
+    edits: dict[Pair, Edit] = {}
     for candidate, kind, estimate in candidates:
         if kind == "insertion_after":  # mid-sentence: lower case unless the word is shouted
             shown = candidate.upper() if len(word) > 1 and word.isupper() else candidate
@@ -226,11 +271,19 @@ def suggest_substitutions(
     limit = completion_token_limit(clf.tokenizer, clf.max_length)
     lengths = completion_lengths(clf.tokenizer, [c for _, c in edits])
     # An edit that makes the completion too long for the classifier is dropped, not allowed to fail the batch.
-    pairs = [(prompt, completion), *(p for p, n in zip(edits, lengths, strict=True) if n <= limit)]
+    edits = {pair: edit for (pair, edit), n in zip(edits.items(), lengths, strict=True) if n <= limit}
+    similarities: dict[Pair, float] = {}
+    if min_similarity is not None and edits and sentence_encoder is not None:
+        index = FIELDS.index(field)
+        vectors = sentence_encoder.encode([text, *(pair[index] for pair in edits)])
+        similarities = dict(zip(edits, (vectors[1:] @ vectors[0]).tolist(), strict=True))
+        edits = {pair: edit for pair, edit in edits.items() if similarities[pair] >= min_similarity}
+    edits = _trim(edits, candidate_pool)
     # One batch: the original and all candidates go through the same forward pass.
+    pairs = [(prompt, completion), *edits]
     scores = clf.score(pairs, batch_size=len(pairs))
     suggestions = [
-        Suggestion(edits[pair][0], edits[pair][1], pair[0], pair[1], float(score), edits[pair][2])
+        Suggestion(*edits[pair][:2], pair[0], pair[1], float(score), edits[pair][2], similarities.get(pair))
         for pair, score in zip(pairs[1:], scores[1:], strict=True)
     ]
     suggestions.sort(key=lambda s: s.score)

@@ -1,11 +1,13 @@
 """Whole-word views of a tokenizer's vocabulary, and word-level text edits.
 
 Substitution and paraphrase candidates must be real words, not sub-word pieces ("##ing"), special tokens
-or placeholders ("[unused17]"). Pure functions; `embedding_index` results are cached per embedding layer.
+or placeholders ("[unused17]"), and for the rewrite tool dictionary words, not names or fragments ("jim",
+"ge"). Pure functions; `embedding_index` results are cached per embedding layer, the dictionary per process.
 """
 
 from __future__ import annotations
 
+import functools
 import weakref
 from dataclasses import dataclass
 
@@ -45,6 +47,12 @@ class EmbeddingIndex:
     words: list[str]
     vectors: torch.Tensor  # (n, d) fp32
     unit_vectors: torch.Tensor  # (n, d) fp32, rows of norm 1
+    modifier: torch.Tensor  # (n,) bool: the word is one of MODIFIERS (an insertion candidate)
+
+    @functools.cached_property
+    def positions(self) -> dict[str, int]:
+        """Row of each word."""
+        return {word: i for i, word in enumerate(self.words)}
 
 
 _INDEX_CACHE: weakref.WeakKeyDictionary[torch.nn.Module, tuple[tuple[int, int], EmbeddingIndex]] = (
@@ -71,7 +79,9 @@ def embedding_index(tokenizer: PreTrainedTokenizerBase, embedding: torch.nn.Modu
     with torch.no_grad():
         vectors = weight[token_ids].float()
         unit = vectors / vectors.norm(dim=-1, keepdim=True).clamp_min(1e-12)
-    index = EmbeddingIndex(token_ids, [w for _, w in kept], vectors, unit)
+    words = [w for _, w in kept]
+    modifier = torch.tensor([w in MODIFIERS for w in words], dtype=torch.bool, device=weight.device)
+    index = EmbeddingIndex(token_ids, words, vectors, unit, modifier)
     _INDEX_CACHE[embedding] = (stamp, index)
     return index
 
@@ -110,3 +120,65 @@ def replace_span(text: str, start: int, end: int, replacement: str) -> str:
     elif not before and after.startswith(" "):
         after = after[1:]
     return before + after
+
+
+# Words an insertion may put beside the selected one: adverbs and adjectives that modify a verb or a noun
+# without changing who does what, so the sentence still reads as English. An open-vocabulary insertion
+# (any word whose embedding moves the logit) proposes nouns mid-phrase ("his best bird friend").
+MODIFIERS = frozenset(
+    """
+    almost nearly barely hardly slightly gently softly lightly quietly quickly slowly suddenly briefly
+    really very quite rather just only still even also perhaps maybe probably apparently accidentally
+    carefully carelessly clumsily awkwardly luckily finally eventually somehow nearly mostly partly
+    little small tiny minor mild old young new big large long short bad good strange odd loose sharp
+    hot cold wet dry heavy light rough smooth sore red bright dark tired happy sad brave poor kind
+    """.split()
+)
+
+
+# Subtitles are full of two-letter chat and fragments ("ur", "ya"); these are the real ones.
+_SHORT_WORDS = frozenset(
+    "a i am an as at be by do go he if in is it me my no of oh on or ox so to up us we".split()
+)
+
+
+@functools.lru_cache(maxsize=4)
+def dictionary_words(min_frequency: int = 1000) -> frozenset[str]:
+    """Lower-case English dictionary words, inflected forms included, without proper names.
+
+    The word list is pyspellchecker's English frequency dictionary (from subtitles, so it has "slipped" and
+    "friends"), cut at `min_frequency` occurrences to drop fragments and typos ("ge" occurs 568 times,
+    "sprained" 3,178). Proper names are dropped using Webster's Second (the english-words package): a word
+    it lists only capitalised ("Jim") is a name, unless its singular is an ordinary word. Loaded once per
+    process (about 2 s).
+    """
+    from english_words import get_english_words_set
+    from spellchecker import SpellChecker
+
+    frequencies = SpellChecker(language="en").word_frequency.dictionary
+    webster = get_english_words_set(["web2"], lower=False, alpha=True)
+    lower = {w for w in webster if w[:1].islower()}
+    names = {w.lower() for w in webster if w[:1].isupper()} - lower
+    return frozenset(
+        word
+        for word, count in frequencies.items()
+        if count >= min_frequency
+        and word.isascii()
+        and word.isalpha()
+        and (len(word) > 2 or word in _SHORT_WORDS)
+        and (word not in names or word.removesuffix("s") in lower)
+    )
+
+
+def inflection(word: str) -> str:
+    """The inflectional ending that grammar agrees with: -ing, -ed, -ly, plural/3rd-person -s, or none."""
+    for suffix in ("ing", "ed", "ly"):
+        if word.endswith(suffix):
+            return suffix
+    return "s" if word.endswith("s") and not word.endswith("ss") else ""
+
+
+def same_lexeme(a: str, b: str) -> bool:
+    """Whether two lower-case words look like forms of one word ("waved"/"waving", "bad"/"badly"): a
+    replacement that only re-inflects the word changes the grammar, not the meaning."""
+    return a[:3] == b[:3] or a in b or b in a

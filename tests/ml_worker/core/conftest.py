@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ml_worker.core.classifier import InjuryClassifier
+from ml_worker.core.lexicon import Lexicon
 from ml_worker.core.similarity import SentenceEncoder
 from ml_worker.core.training import TrainConfig, TrainResult, train
 from tests.ml_worker.core import toy
@@ -61,3 +62,10 @@ def minilm_clf() -> InjuryClassifier:
 def sentence_encoder() -> SentenceEncoder:
     """The bundled MiniLM as a sentence encoder, loaded once for the session."""
     return SentenceEncoder(device="cpu")
+
+
+@pytest.fixture(scope="session")
+def toy_lexicon(sentence_encoder: SentenceEncoder, tmp_path_factory: pytest.TempPathFactory) -> Lexicon:
+    """The substitution thesaurus over the toy vocabulary's words (MiniLM word vectors)."""
+    words = [w for w in toy.VOCAB if w.isalpha()]
+    return Lexicon.build(sentence_encoder, cache_dir=tmp_path_factory.mktemp("lexicon"), words=words)

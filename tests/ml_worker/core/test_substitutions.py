@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +9,8 @@ import torch
 from transformers import BertForMaskedLM
 
 from ml_worker.core.classifier import InjuryClassifier
+from ml_worker.core.lexicon import Lexicon
+from ml_worker.core.similarity import SentenceEncoder
 from ml_worker.core.substitutions import MaskedLM, suggest_substitutions
 from ml_worker.core.training import TrainResult
 from ml_worker.core.vocabulary import expand_to_word, match_case, replace_span, whole_word_tokens
@@ -26,11 +29,23 @@ def _assert_exact_and_sorted(clf: InjuryClassifier, result, prompt: str, complet
     assert result.original_score == pytest.approx(clf.score([(prompt, completion)])[0], abs=1e-5)
 
 
+@pytest.fixture
+def toy_tools(sentence_encoder: SentenceEncoder, toy_lexicon: Lexicon) -> dict[str, object]:
+    return {"encoder": sentence_encoder, "lexicon": toy_lexicon}
+
+
 def test_suggestions_are_whole_words_sorted_by_their_exact_rescored_probability(
-    tiny_clf: InjuryClassifier,
+    tiny_clf: InjuryClassifier, toy_tools: dict[str, object]
 ) -> None:
     result = suggest_substitutions(
-        tiny_clf, PROMPT, COMPLETION, field="completion", start=HURT[0], end=HURT[1], k=200
+        tiny_clf,
+        PROMPT,
+        COMPLETION,
+        field="completion",
+        start=HURT[0],
+        end=HURT[1],
+        k=200,
+        **toy_tools,  # type: ignore[arg-type]
     )
     assert result.word == "hurt" and (result.start, result.end) == HURT
     _assert_exact_and_sorted(tiny_clf, result, PROMPT, COMPLETION)
@@ -46,6 +61,7 @@ def test_suggestions_are_whole_words_sorted_by_their_exact_rescored_probability(
     for s in result.suggestions:
         assert s.prompt == PROMPT
         assert s.text == "" or (s.text.isalpha() and s.text in toy.VOCAB and s.text != "hurt")
+        assert s.similarity is not None and s.similarity >= 0.8  # the sentence-similarity constraint
         expected = {
             "substitution": before + s.text + after,
             "insertion_before": before + s.text + " hurt" + after,
@@ -55,25 +71,43 @@ def test_suggestions_are_whole_words_sorted_by_their_exact_rescored_probability(
         assert s.completion == expected
 
 
-def test_k_limits_the_list_and_prompt_words_can_be_edited_too(tiny_clf: InjuryClassifier) -> None:
+def test_k_limits_the_list_and_prompt_words_can_be_edited_too(
+    tiny_clf: InjuryClassifier, toy_tools: dict[str, object]
+) -> None:
     start = PROMPT.index("park")
     result = suggest_substitutions(
-        tiny_clf, PROMPT, COMPLETION, field="prompt", start=start + 1, end=start + 3, k=5
+        tiny_clf,
+        PROMPT,
+        COMPLETION,
+        field="prompt",
+        start=start + 1,
+        end=start + 3,
+        k=5,
+        **toy_tools,  # type: ignore[arg-type]
     )
     assert result.word == "park"  # a selection inside a word edits the whole word
-    assert len(result.suggestions) == 5
+    assert 1 <= len(result.suggestions) <= 5
     assert all(s.completion == COMPLETION and s.prompt != PROMPT for s in result.suggestions)
     _assert_exact_and_sorted(tiny_clf, result, PROMPT, COMPLETION)
 
 
-def test_a_selected_subword_piece_edits_its_whole_word(tiny_clf: InjuryClassifier) -> None:
+def test_a_selected_subword_piece_edits_its_whole_word(
+    tiny_clf: InjuryClassifier, toy_tools: dict[str, object]
+) -> None:
     s_piece = COMPLETION.index("dogs") + 3  # the "##s" piece
     result = suggest_substitutions(
-        tiny_clf, PROMPT, COMPLETION, field="completion", start=s_piece, end=s_piece + 1
+        tiny_clf,
+        PROMPT,
+        COMPLETION,
+        field="completion",
+        start=s_piece,
+        end=s_piece + 1,
+        min_similarity=None,
+        **toy_tools,  # type: ignore[arg-type]
     )
     assert result.word == "dogs"
-    substitution = next(s for s in result.suggestions if s.kind == "substitution")
-    assert substitution.completion == f"anna hurt the {substitution.text} quietly ."
+    deletion = next(s for s in result.suggestions if s.kind == "deletion")
+    assert deletion.completion == "anna hurt the quietly ."
 
 
 @pytest.mark.parametrize(
@@ -89,19 +123,34 @@ def test_spans_outside_the_text_are_refused_clearly(
     tiny_clf: InjuryClassifier, start: int, end: int, message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
-        suggest_substitutions(tiny_clf, PROMPT, COMPLETION, field="completion", start=start, end=end)
+        suggest_substitutions(
+            tiny_clf, PROMPT, COMPLETION, field="completion", start=start, end=end, min_similarity=None
+        )
     with pytest.raises(ValueError, match="field must be"):
         suggest_substitutions(tiny_clf, PROMPT, COMPLETION, field="title", start=0, end=3)  # type: ignore[arg-type]
 
 
 def test_on_a_trained_model_safe_verbs_replace_the_injury_first(
-    trained_toy: tuple[TrainResult, Path],
+    trained_toy: tuple[TrainResult, Path], sentence_encoder: SentenceEncoder, toy_lexicon: Lexicon
 ) -> None:
     clf = InjuryClassifier.load(trained_toy[1], device="cpu", max_length=48)
+    # Every toy word is a neighbour (no word-similarity floor), so safe verbs are offered for "hurt".
+    everything = dataclasses.replace(toy_lexicon, min_similarity=-1.0)
     prompt, completion = "tom went to the park .", "anna hurt the dog ."
     # A pool covering the whole toy vocabulary: every edit is re-scored, so the order is the true one.
     result = suggest_substitutions(
-        clf, prompt, completion, field="completion", start=5, end=9, k=500, candidate_pool=500
+        clf,
+        prompt,
+        completion,
+        field="completion",
+        start=5,
+        end=9,
+        k=500,
+        candidate_pool=500,
+        neighbourhood=500,
+        min_similarity=None,
+        encoder=sentence_encoder,
+        lexicon=everything,
     )
     assert result.original_score > 0.9
     top = result.suggestions[0]
@@ -128,6 +177,7 @@ def test_masked_lm_candidates_are_rescored_the_same_way(tiny_clf: InjuryClassifi
         k=50,
         masked_lm=mlm,
         candidate_pool=13,
+        min_similarity=None,
     )
     # Pool of 13: 1 deletion, 3 insertions on each side, 6 substitutions.
     kinds = [s.kind for s in result.suggestions]
@@ -150,6 +200,7 @@ def test_masked_lm_candidates_are_rescored_the_same_way(tiny_clf: InjuryClassifi
         k=50,
         masked_lm=tmp_path,
         candidate_pool=13,
+        min_similarity=None,
     )
     assert [s.completion for s in by_path.suggestions] == [s.completion for s in result.suggestions]
 
@@ -164,3 +215,50 @@ def test_vocabulary_helpers(tiny_clf: InjuryClassifier) -> None:
     assert replace_span("anna hurt the dog .", 5, 9, "") == "anna the dog ."
     assert replace_span("hurt the dog", 0, 4, "") == "the dog"
     assert replace_span("the dog hurt .", 8, 12, "") == "the dog ."
+
+
+def test_a_masked_lm_is_held_to_the_similarity_constraint_too(
+    tiny_clf: InjuryClassifier, tmp_path: Path, sentence_encoder: SentenceEncoder
+) -> None:
+    toy.write_tokenizer(tmp_path)
+    torch.manual_seed(0)
+    BertForMaskedLM(toy.tiny_config()).save_pretrained(tmp_path)
+    mlm = MaskedLM.load(tmp_path, device="cpu")
+    strict = suggest_substitutions(
+        tiny_clf,
+        PROMPT,
+        COMPLETION,
+        field="completion",
+        start=HURT[0],
+        end=HURT[1],
+        k=50,
+        masked_lm=mlm,
+        min_similarity=0.97,
+        encoder=sentence_encoder,
+    )
+    similarities = sentence_encoder.encode([COMPLETION, *(s.completion for s in strict.suggestions)])
+    assert all(float(v @ similarities[0]) >= 0.97 - 1e-4 for v in similarities[1:])
+
+
+def test_without_a_masked_lm_suggestions_are_dictionary_words_close_in_meaning(
+    minilm_clf: InjuryClassifier, sentence_encoder: SentenceEncoder
+) -> None:
+    """The issue's example: fragments ("ge"), names ("jim") and unrelated words are not offered."""
+    prompt = "Tom went to the farm with his best friend. It was warm. Tom cooked lunch."
+    completion = "Suddenly Tom grabbed the hot pan and knocked into his best friend, who burned both palms."
+    start = completion.index("friend")
+    result = suggest_substitutions(
+        minilm_clf,
+        prompt,
+        completion,
+        field="completion",
+        start=start,
+        end=start + len("friend"),
+        k=24,
+        candidate_pool=24,
+        encoder=sentence_encoder,
+    )
+    words = [s.text for s in result.suggestions if s.kind == "substitution"]
+    assert words and not {"ge", "jim", "bird"} & set(words)
+    assert {"buddy", "mate", "pal", "brother", "fellow", "companion"} & set(words)
+    assert all(s.similarity is not None and s.similarity >= 0.8 for s in result.suggestions)
