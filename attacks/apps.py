@@ -28,3 +28,6 @@ class AttacksConfig(AppConfig):
         nav.register_link(
             nav.NavLink(label="Earnings", url_name="payments_web:earnings", audience=nav.CONTRACTOR, order=30)
         )
+        nav.register_link(
+            nav.NavLink(label="Attacks", url_name="attacks_manage:attacks", audience=nav.MANAGER, order=60)
+        )

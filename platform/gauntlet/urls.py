@@ -29,6 +29,7 @@ urlpatterns = [
     path("manage/", include("ml_worker.manage_urls")),
     path("manage/", include("gauntlet.workqueue.manage_urls")),
     path("manage/", include("gauntlet.payments.manage_urls")),
+    path("manage/", include("attacks.manage_urls")),
     # Contractor pages under /work/ (each app its own namespace), "/" last: a role's home, else sign in.
     path("work/", include("gauntlet.workqueue.web_urls")),
     path("work/", include("gauntlet.payments.web_urls")),

@@ -21,6 +21,9 @@ PAGES = [
     "/manage/review/",
     "/manage/classifiers/",
     "/manage/payments/",
+    "/manage/attacks/",
+    "/manage/attacks/examples/",
+    "/manage/attacks/paraphrases/new/",
 ]
 
 
@@ -90,4 +93,35 @@ def test_queue_form_shows_field_errors_and_writes_nothing() -> None:
     assert response.status_code == 400
     text = response.content.decode()
     assert "Not valid JSON" in text
+    assert not Queue.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [("/manage/attacks/cost.png", "image/png"), ("/manage/attacks/matrix.svg", "image/svg+xml")],
+)
+def test_attack_figures_render_even_before_any_attack(path: str, content_type: str) -> None:
+    response = _client(new_manager()).get(path)
+    assert response.status_code == 200 and response["Content-Type"] == content_type
+    assert len(response.content) > 1000
+
+
+def test_queue_form_reports_the_services_field_errors() -> None:
+    response = _client(new_manager()).post(
+        "/manage/queues/new/",
+        {
+            "name": "Bad numbers",
+            "kind": "injury_label",
+            "overlap": 0,
+            "gold_rate": "2",
+            "lease_seconds": 900,
+            "pay_mode": "per_task",
+            "pay_per_task": "0.10",
+            "eligible_qualifications": ["qualified"],
+            "kind_settings": "{}",
+        },
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert "overlap" in errors and "gold_rate" in errors
     assert not Queue.objects.exists()
