@@ -14,11 +14,17 @@ from gauntlet.common.benchmarks import Benchmark
 from ml_worker.benchmarks.failure_rate import bench_failure_rate
 from ml_worker.benchmarks.queue_selection import bench_queue_from_batch
 from ml_worker.benchmarks.score import bench_score
+from ml_worker.benchmarks.substitutions import bench_substitutions
 from ml_worker.benchmarks.train import bench_train
 
 BENCHMARKS = [
     Benchmark(
         "score", "Live scoring, saliency, substitutions and bulk scoring vs the bare model.", bench_score
+    ),
+    Benchmark(
+        "substitutions",
+        "Offline substitution suggestions: whole dictionary words, sentence similarity kept, score drop, p50.",
+        bench_substitutions,
     ),
     Benchmark("train", "Fine-tuning throughput of a training run vs a bare torch loop.", bench_train),
     Benchmark(
