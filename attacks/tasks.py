@@ -2,19 +2,16 @@
 
 The paraphrase and matrix tasks run model code, so the project's routes
 (``gauntlet.celery``) send them to the ``gpu`` queue; the lapsed-session sweep is
-database work for the default queue.
+database work for the default queue. ``acks_late`` and ``reject_on_worker_lost`` are the
+app's defaults (``gauntlet.celery``), not repeated here.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from celery import shared_task
 
-_common: dict[str, Any] = {"acks_late": True, "reject_on_worker_lost": True}
 
-
-@shared_task(name="attacks.tasks.run_paraphrase_batch", soft_time_limit=3000, time_limit=3300, **_common)
+@shared_task(name="attacks.tasks.run_paraphrase_batch", soft_time_limit=3000, time_limit=3300)
 def run_paraphrase_batch(batch_id: int) -> dict[str, int]:
     """Generate, deduplicate, score and enqueue a paraphrase batch.
 
@@ -30,9 +27,7 @@ def run_paraphrase_batch(batch_id: int) -> dict[str, int]:
     return paraphrase_batch_run(batch=batch)
 
 
-@shared_task(
-    name="attacks.tasks.refresh_adversarial_matrix", soft_time_limit=1200, time_limit=1300, **_common
-)
+@shared_task(name="attacks.tasks.refresh_adversarial_matrix", soft_time_limit=1200, time_limit=1300)
 def refresh_adversarial_matrix() -> int:
     """Score adversarial examples against classifier versions they have not met yet.
 
@@ -46,8 +41,6 @@ def refresh_adversarial_matrix() -> int:
 
 @shared_task(
     name="attacks.tasks.close_lapsed_rewrite_sessions",
-    acks_late=True,
-    reject_on_worker_lost=True,
     soft_time_limit=60,
     time_limit=90,
 )

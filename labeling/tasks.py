@@ -19,11 +19,8 @@ REFIT_TTL_SECONDS = 15 * 60  # a crashed refit keeps the next one out at most th
 
 @shared_task(
     name="labeling.tasks.refit_queue_consensus",
-    acks_late=True,
-    reject_on_worker_lost=True,
     soft_time_limit=REFIT_TTL_SECONDS - 60,
     time_limit=REFIT_TTL_SECONDS,
-    max_retries=3,
 )
 def refit_queue_consensus(queue_id: int) -> int | None:
     """Refit one queue's consensus with its method; the rows written, or None when another
@@ -38,8 +35,6 @@ def refit_queue_consensus(queue_id: int) -> int | None:
 
 @shared_task(
     name="labeling.tasks.refit_due_consensus",
-    acks_late=True,
-    reject_on_worker_lost=True,
     soft_time_limit=30,
     time_limit=60,
 )

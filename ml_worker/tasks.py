@@ -77,7 +77,7 @@ def _batches(version: ClassifierVersion, limit: int | None = None) -> list[list[
 @shared_task(name="ml_worker.tasks.score_unscored", soft_time_limit=1200, time_limit=1300, **_common)
 def score_unscored(limit: int = 20_000) -> int:
     """Score up to ``limit`` examples that have no score from the active version (beat, every minute,
-    and kicked after imports). Idempotent: it only ever fills in missing scores."""
+    and kicked on commit by generation batches). Idempotent: it only ever fills in missing scores."""
     version = classifier_version_active()
     if version is None:
         return 0

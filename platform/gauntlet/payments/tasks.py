@@ -9,11 +9,8 @@ from .services import assignments_auto_approve_due
 
 @shared_task(
     name="gauntlet.payments.tasks.auto_approve_due",
-    acks_late=True,
-    reject_on_worker_lost=True,
     soft_time_limit=240,
     time_limit=300,
-    max_retries=3,
 )
 def auto_approve_due() -> int:
     """Periodic (beat): approve submitted work whose auto-approval delay has passed.

@@ -12,11 +12,8 @@ _MAX_BATCHES = 100  # bound one run; the next beat picks up whatever is left
 
 @shared_task(
     name="gauntlet.workqueue.tasks.expire_leases",
-    acks_late=True,
-    reject_on_worker_lost=True,
     soft_time_limit=60,
     time_limit=90,
-    max_retries=3,
 )
 def expire_leases() -> int:
     """Return every run-out lease's item to its queue; how many were expired.
