@@ -1,16 +1,20 @@
-"""The model a worker process holds: one classifier, loaded once, swapped when the version changes.
+"""The models a worker process holds: a few classifier versions, loaded once, least recently used out.
 
 Module-level state, one per process (a prefork child, or the web process when
 Celery runs eagerly). ``classifier_for(version)`` returns the loaded
 :class:`InjuryClassifier` for that version, loading it (through
 ``artifacts.materialize`` into ``GAUNTLET_MODEL_CACHE/<version id>``) only when
-the process holds a different one.
+the process does not hold it yet. Up to ``GAUNTLET_LOADED_MODELS`` versions stay
+loaded (an LRU): rewrite sessions attack the version that was active when they
+opened, so while a newly promoted version takes over, live workers answer both
+without reloading a checkpoint on every other request (a MiniLM load is about a
+second; a DeBERTa-large one far more).
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +25,8 @@ from ml_worker.core.artifacts import materialize
 from ml_worker.core.classifier import InjuryClassifier
 from ml_worker.models import ClassifierVersion
 
-
-@dataclass
-class _Loaded:
-    version_id: int
-    classifier: InjuryClassifier
-
-
 _lock = threading.Lock()
-_loaded: _Loaded | None = None
+_loaded: OrderedDict[int, InjuryClassifier] = OrderedDict()  # version id -> model, most recent last
 
 
 def artifact_dir(version: ClassifierVersion) -> Path:
@@ -44,28 +41,39 @@ def artifact_dir(version: ClassifierVersion) -> Path:
     )
 
 
+def _capacity() -> int:
+    return max(1, int(getattr(settings, "GAUNTLET_LOADED_MODELS", 2)))
+
+
 def classifier_for(version: ClassifierVersion) -> InjuryClassifier:
-    """The process's classifier for ``version``; loads it (replacing any other) when needed."""
-    global _loaded
+    """The process's classifier for ``version``; loads it when needed, first dropping the least
+    recently used one if the process already holds ``GAUNTLET_LOADED_MODELS`` versions."""
     with _lock:
-        if _loaded is None or _loaded.version_id != version.pk:
-            _loaded = None  # drop the old model before loading the new one: one in memory at a time
-            clf = InjuryClassifier.load(
-                artifact_dir(version), max_length=settings.GAUNTLET_CLASSIFIER_MAX_LENGTH
-            )
-            _loaded = _Loaded(version.pk, clf)
-        return _loaded.classifier
+        clf = _loaded.get(version.pk)
+        if clf is not None:
+            _loaded.move_to_end(version.pk)
+            return clf
+        while len(_loaded) >= _capacity():
+            _loaded.popitem(last=False)  # drop before loading: peak memory is capacity models
+        clf = InjuryClassifier.load(artifact_dir(version), max_length=settings.GAUNTLET_CLASSIFIER_MAX_LENGTH)
+        _loaded[version.pk] = clf
+        return clf
 
 
 def loaded_version_id() -> int | None:
-    return _loaded.version_id if _loaded is not None else None
+    """The most recently used loaded version, or None when the process holds no model."""
+    return next(reversed(_loaded), None)
+
+
+def loaded_version_ids() -> list[int]:
+    """Every loaded version, least recently used first."""
+    return list(_loaded)
 
 
 def reset() -> None:
-    """Forget the loaded model (tests)."""
-    global _loaded
+    """Forget the loaded models (tests)."""
     with _lock:
-        _loaded = None
+        _loaded.clear()
 
 
 _masked_lm: Any = None
@@ -92,8 +100,7 @@ def reset_after_fork(**_: Any) -> None:
     slower (and can deadlock libgomp when the parent ever computed). Setting the
     thread count again rebuilds the pool inside the child.
     """
-    global _loaded
     import torch
 
-    _loaded = None
+    _loaded.clear()
     torch.set_num_threads(settings.GAUNTLET_TORCH_THREADS)

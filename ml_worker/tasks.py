@@ -1,4 +1,5 @@
-"""Celery tasks of ml_worker: thin interfaces over the services, all routed to the gpu queue.
+"""Celery tasks of ml_worker: thin interfaces over the services; the live tools are routed to the
+``live`` queue, everything else to ``gpu`` (``gauntlet.celery``).
 
 Every task takes ids or plain text, is ``acks_late`` with ``reject_on_worker_lost``
 (a task whose worker dies is redelivered) and is safe to run twice, as each
@@ -13,6 +14,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
+from gauntlet.common.single_flight import single_flight
 from ml_worker.models import ClassifierVersion
 from ml_worker.selectors import classifier_version_active, classifier_version_loadable, examples_unscored
 from ml_worker.services import scoring, training
@@ -74,17 +76,30 @@ def _batches(version: ClassifierVersion, limit: int | None = None) -> list[list[
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
-@shared_task(name="ml_worker.tasks.score_unscored", soft_time_limit=1200, time_limit=1300, **_common)
-def score_unscored(limit: int = 20_000) -> int:
+SCORE_UNSCORED_TTL_S = 1300  # the hard time limit: a killed run frees the lock by then
+
+
+@shared_task(
+    name="ml_worker.tasks.score_unscored",
+    soft_time_limit=SCORE_UNSCORED_TTL_S - 100,
+    time_limit=SCORE_UNSCORED_TTL_S,
+    **_common,
+)
+def score_unscored(limit: int = 20_000) -> int | None:
     """Score up to ``limit`` examples that have no score from the active version (beat, every minute,
-    and kicked on commit by generation batches). Idempotent: it only ever fills in missing scores."""
-    version = classifier_version_active()
-    if version is None:
-        return 0
-    written = 0
-    for batch in _batches(version, limit):
-        written += scoring.examples_score(example_ids=batch, version=version)
-    return written
+    and kicked on commit by generation batches). Single-flight: while one run is in progress another is a no-op that
+    returns None (beat every minute plus kicks would otherwise stack runs that score the same
+    examples twice over on the gpu workers). Idempotent: it only ever fills in missing scores."""
+    with single_flight("score-unscored", ttl_seconds=SCORE_UNSCORED_TTL_S) as mine:
+        if not mine:
+            return None
+        version = classifier_version_active()
+        if version is None:
+            return 0
+        written = 0
+        for batch in _batches(version, limit):
+            written += scoring.examples_score(example_ids=batch, version=version)
+        return written
 
 
 @shared_task(name="ml_worker.tasks.rescore_all", soft_time_limit=120, time_limit=180, **_common)

@@ -116,7 +116,7 @@ def local_storage(tmp_path: object, settings: object) -> Iterator[None]:
 
 @pytest.fixture
 def celery_worker_process(transactional_db: None) -> Iterator[object]:
-    """A real Celery worker process (queues default and gpu) against Redis and the test database.
+    """A real Celery worker process (queues default, live and gpu) against Redis and the test database.
 
     Switches the in-process Celery app out of eager mode for the test, so
     ``.delay()`` really goes through the broker.

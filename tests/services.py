@@ -37,7 +37,7 @@ def moto_server() -> Iterator[str]:
 
 @contextmanager
 def celery_worker(
-    *, database_name: str, queues: str = "default,gpu", concurrency: int = 1
+    *, database_name: str, queues: str = "default,live,gpu", concurrency: int = 1
 ) -> Iterator[subprocess.Popen[bytes]]:
     """A real ``celery worker`` process on the test database and the test Redis.
 

@@ -58,7 +58,8 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
 
 @contextmanager
 def gpu_worker(*, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """``celery worker -Q gpu`` (prefork, one process: one model) on the scratch database."""
+    """``celery worker -Q live,gpu`` (prefork, one process) on the scratch database: the live tools
+    and batch scoring/training measured through one worker, as the bare loop is one process."""
     from gauntlet.celery import app
 
     was_eager = app.conf.task_always_eager
@@ -66,7 +67,7 @@ def gpu_worker(*, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     app.control.purge()
     try:
         with celery_worker(
-            env=_env({}), queues="gpu", name=f"bench-{os.getpid()}", log=log, loglevel="warning"
+            env=_env({}), queues="live,gpu", name=f"bench-{os.getpid()}", log=log, loglevel="warning"
         ) as proc:
             yield proc
     finally:

@@ -4,11 +4,14 @@ Queues (:class:`Queue`):
 
 - ``default``: cheap bookkeeping on CPU machines (lease expiry, auto-approval,
   consensus, payouts, imports).
-- ``gpu``: everything that runs a model (live score, saliency, substitutions,
-  bulk scoring, paraphrasing, training). ``ml_worker.tasks.*`` and attacks'
-  paraphrase and matrix tasks are routed here;
-  gpu workers take one message at a time (prefetch 1) because one message may
-  hold the GPU for hours.
+- ``live``: the rewrite tool's live score, saliency and substitutions: a person
+  is waiting on each, so they never queue behind batch work. Live workers keep a
+  few classifier versions loaded (``GAUNTLET_LOADED_MODELS``, LRU) and
+  batch concurrent scores into one forward pass.
+- ``gpu``: batch model work (bulk scoring, paraphrasing, attack batches, matrix
+  refreshes, training). ``ml_worker.tasks.*`` and attacks' paraphrase and matrix
+  tasks are routed here; gpu workers take one message at a time (prefetch 1)
+  because one message may hold the GPU for hours.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gauntlet.settings.base")
 
 class Queue(StrEnum):
     DEFAULT = "default"  # database bookkeeping; fast, many workers
-    GPU = "gpu"  # model work; one model per process, prefetch 1
+    LIVE = "live"  # a person waits on each: live score, saliency, substitutions; never behind batch work
+    GPU = "gpu"  # batch model work (scoring, paraphrases, training); prefetch 1
 
 
 app = Celery("gauntlet")
@@ -37,12 +41,17 @@ app.conf.update(
     result_serializer="json",
     accept_content=["json"],
     task_default_queue=Queue.DEFAULT.value,
-    task_queues=[KombuQueue(Queue.DEFAULT.value), KombuQueue(Queue.GPU.value)],
+    task_queues=[KombuQueue(q.value) for q in Queue],
     task_routes={
+        # exact names win over the glob below: the live tools have their own workers
+        "ml_worker.tasks.live_score": {"queue": Queue.LIVE.value},
+        "ml_worker.tasks.live_saliency": {"queue": Queue.LIVE.value},
+        "ml_worker.tasks.live_substitutions": {"queue": Queue.LIVE.value},
         "ml_worker.tasks.*": {"queue": Queue.GPU.value},
         "gauntlet.gpu_ping": {"queue": Queue.GPU.value},
         # attacks' tasks that run classifiers (its lapsed-session sweep stays on default)
         "attacks.tasks.run_paraphrase_batch": {"queue": Queue.GPU.value},
+        "attacks.tasks.run_attack_batch": {"queue": Queue.GPU.value},
         "attacks.tasks.refresh_adversarial_matrix": {"queue": Queue.GPU.value},
     },
     # Idempotent tasks are acknowledged after they finish, so a worker that dies

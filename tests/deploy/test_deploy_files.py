@@ -18,8 +18,10 @@ def test_compose_has_every_service_wired_as_documented() -> None:
     worker_cmd, gpu_cmd = services["worker"]["command"], services["gpu-worker"]["command"]
     assert worker_cmd[worker_cmd.index("-Q") + 1] == "default"
     assert gpu_cmd[gpu_cmd.index("-Q") + 1] == "gpu"
+    live_cmd = services["live-worker"]["command"]  # the live tools never wait behind gpu batch work
+    assert live_cmd[live_cmd.index("-Q") + 1] == "live"
     assert services["gpu-worker"]["runtime"] == "nvidia"
-    for name in ("web", "worker", "gpu-worker"):
+    for name in ("web", "worker", "gpu-worker", "live-worker"):
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://")
         assert env["REDIS_URL"].startswith("redis://")

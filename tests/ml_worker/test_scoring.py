@@ -45,3 +45,36 @@ def test_scores_match_the_model_and_do_not_depend_on_batching(tiny_version) -> N
     tasks.score_examples.delay([e.pk for e in examples], tiny_version.pk).get()
     direct = runtime.classifier_for(tiny_version).score([pairs[1]])[0]
     assert Score.objects.get(example=examples[1]).probability == pytest.approx(direct, abs=1e-5)
+
+
+def test_score_unscored_is_single_flight(tiny_version) -> None:
+    from gauntlet.common.single_flight import single_flight
+
+    example_create("nora fed the goats .", "tom kicked the goat .")
+    with single_flight("score-unscored", ttl_seconds=60) as mine:  # a run already in progress
+        assert mine
+        assert tasks.score_unscored.delay().get() is None  # the second run does nothing
+        assert not Score.objects.filter(classifier_version=tiny_version).exists()
+    assert tasks.score_unscored.delay().get() == 1  # the lock went with the first run
+
+
+def test_a_worker_keeps_a_few_versions_loaded_least_recently_used_out(tiny_version, settings) -> None:
+    from ml_worker.models import ClassifierVersion
+
+    settings.GAUNTLET_LOADED_MODELS = 2
+    versions = [tiny_version] + [
+        ClassifierVersion.objects.create(
+            name=f"{tiny_version.name}-copy{n}",
+            base_model=tiny_version.base_model,
+            artifact_uri=tiny_version.artifact_uri,
+            status="ready",
+            threshold=tiny_version.threshold,
+        )
+        for n in range(2)
+    ]
+    first = runtime.classifier_for(versions[0])
+    runtime.classifier_for(versions[1])
+    assert runtime.classifier_for(versions[0]) is first  # still loaded: no reload
+    runtime.classifier_for(versions[2])  # evicts versions[1], the least recently used
+    assert runtime.loaded_version_ids() == [versions[0].pk, versions[2].pk]
+    assert runtime.classifier_for(versions[0]) is first

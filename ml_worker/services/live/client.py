@@ -1,4 +1,4 @@
-"""The web side of live requests: send the task to the gpu queue by name and wait for its answer."""
+"""The web side of live requests: send the task to the live queue by name and wait for its answer."""
 
 from __future__ import annotations
 
@@ -16,19 +16,20 @@ from ml_worker.services.live.validation import live_span_validate
 
 
 def live_request(task_name: str, *, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Run the live task ``task_name`` on the gpu queue and wait for it; 503 if no worker answers in time."""
+    """Run the live task ``task_name`` on the live queue (its own workers, never behind batch work on
+    the gpu queue) and wait for it; 503 if no worker answers in time."""
     from gauntlet.celery import Queue
 
     timeout = settings.GAUNTLET_LIVE_TIMEOUT
-    result = task_named(task_name).apply_async(kwargs=kwargs, queue=Queue.GPU.value)
+    result = task_named(task_name).apply_async(kwargs=kwargs, queue=Queue.LIVE.value)
     try:
         answer: dict[str, Any] = result.get(timeout=timeout, propagate=True, disable_sync_subtasks=False)
     except CeleryTimeoutError:
         result.revoke()  # a worker that shows up later should not waste the GPU on it
         raise ApiError(
             "worker_unavailable",
-            f"No GPU worker answered within {timeout:g} s; the classifier service is down or overloaded. "
-            "Try again shortly, or ask a manager to check the gpu workers.",
+            f"No live worker answered within {timeout:g} s; the classifier service is down or overloaded. "
+            "Try again shortly, or ask a manager to check the live workers.",
             503,
         ) from None
     finally:
@@ -40,7 +41,7 @@ def live_request(task_name: str, *, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def live_score_request(*, prompt: str, completion: str, version: ClassifierVersion) -> dict[str, Any]:
-    """P(injurious) of the pair under ``version`` with its verdict, from a gpu worker (batched with others)."""
+    """P(injurious) of the pair under ``version`` with its verdict, from a live worker (batched with others)."""
     request_id = uuid.uuid4().hex
     pending_push(version_id=version.pk, request_id=request_id, prompt=prompt, completion=completion)
     return live_request(
@@ -55,7 +56,7 @@ def live_score_request(*, prompt: str, completion: str, version: ClassifierVersi
 
 
 def live_saliency_request(*, prompt: str, completion: str, version: ClassifierVersion) -> dict[str, Any]:
-    """Token saliency of the pair under ``version``, from a gpu worker."""
+    """Token saliency of the pair under ``version``, from a live worker."""
     return live_request(
         "ml_worker.tasks.live_saliency",
         kwargs={"prompt": prompt, "completion": completion, "version_id": version.pk},
@@ -65,7 +66,7 @@ def live_saliency_request(*, prompt: str, completion: str, version: ClassifierVe
 def live_substitutions_request(
     *, prompt: str, completion: str, version: ClassifierVersion, field: str, start: int, end: int, k: int
 ) -> dict[str, Any]:
-    """Up to ``k`` re-scored replacements for the span, from a gpu worker (the span is checked first)."""
+    """Up to ``k`` re-scored replacements for the span, from a live worker (the span is checked first)."""
     live_span_validate(prompt=prompt, completion=completion, field=field, start=start, end=end)
     kwargs = {"prompt": prompt, "completion": completion, "field": field, "start": start, "end": end, "k": k}
     return live_request("ml_worker.tasks.live_substitutions", kwargs={**kwargs, "version_id": version.pk})

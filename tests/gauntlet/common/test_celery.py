@@ -5,9 +5,15 @@ import pytest
 from gauntlet.celery import Queue, app
 
 
-def test_model_tasks_are_routed_to_the_gpu_queue() -> None:
-    route = app.amqp.router.route({}, "ml_worker.tasks.live_score", args=(), kwargs={})
-    assert route["queue"].name == Queue.GPU
+def test_model_tasks_are_routed_to_the_gpu_queue_and_live_tools_to_live() -> None:
+    for task in (
+        "ml_worker.tasks.live_score",
+        "ml_worker.tasks.live_saliency",
+        "ml_worker.tasks.live_substitutions",
+    ):
+        assert app.amqp.router.route({}, task, args=(), kwargs={})["queue"].name == Queue.LIVE
+    for task in ("ml_worker.tasks.score_unscored", "ml_worker.tasks.train_classifier"):
+        assert app.amqp.router.route({}, task, args=(), kwargs={})["queue"].name == Queue.GPU
     assert app.amqp.router.route({}, "gauntlet.ping", args=(), kwargs={})["queue"].name == Queue.DEFAULT
     for task in ("attacks.tasks.run_paraphrase_batch", "attacks.tasks.refresh_adversarial_matrix"):
         assert app.amqp.router.route({}, task, args=(), kwargs={})["queue"].name == Queue.GPU
