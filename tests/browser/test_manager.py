@@ -229,3 +229,15 @@ def test_the_api_docs_render_their_operations_offline(page: Any, live_server: An
     )
     assert page.locator(".opblock").count() > 50
     screenshot(page, "manager-api-docs")
+
+
+def test_the_attack_pages_show_their_figures(page: Any, live_server: Any) -> None:
+    sign_in_fast(page, live_server, new_manager())
+    page.goto("/manage/attacks/", timeout=60_000)
+    for name in ("Bar chart", "Heatmap"):
+        figure = page.get_by_role("img", name=re.compile(name))
+        assert figure.evaluate(LOADED_WIDTH) > 0, name
+    screenshot(page, "manager-attacks")
+    page.get_by_role("link", name="Launch a paraphrase batch").click()
+    expect(page.get_by_label("Verification queue")).to_be_visible()
+    screenshot(page, "manager-paraphrase-launch")
