@@ -79,6 +79,12 @@ class RewriteKind(TaskKind):
             )
         return {"session_id": session.pk, "example_id": session.result_id}
 
+    def on_assignment_rejected(self, *, assignment: Assignment) -> None:
+        """A rejected rewrite loses its bonus (taken back by an adjustment if it was paid)."""
+        from attacks.services.verification import rewrite_rejected
+
+        rewrite_rejected(assignment=assignment)
+
 
 class VerificationKind(ExampleInjuryLabelKind):
     """Blind injury labeling of attack submissions mixed with ordinary examples.
@@ -97,3 +103,10 @@ class VerificationKind(ExampleInjuryLabelKind):
         consensus = item_consensus_update(item=item)
         if consensus is not None and consensus.final:
             verification_outcome_record(item=item, consensus=consensus)
+
+    def on_assignment_rejected(self, *, assignment: Assignment) -> None:
+        """The verdict resting on a rejected verifier's vote is open again until a replacement decides."""
+        from attacks.services.verification import verification_reopen
+
+        super().on_assignment_rejected(assignment=assignment)
+        verification_reopen(item=assignment.item)

@@ -11,6 +11,7 @@ from .ledger import (
     assignment_pay_rejected,
     bonus_award_rule,
     bonus_grant,
+    bonus_reverse,
     pay_on_review,
     payment_for_review,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "assignments_auto_approve_due",
     "bonus_award_rule",
     "bonus_grant",
+    "bonus_reverse",
     "pay_on_review",
     "payment_for_review",
     "payout_batch_close",

@@ -252,3 +252,41 @@ def adjustment_create(
         return _reference_entry(entry=entry, reference=entry.reference)
     entry.save(force_insert=True)
     return entry
+
+
+def reversal_reference(reference: str) -> str:
+    """The reference of the adjustment that takes back the entry with ``reference`` (once)."""
+    return f"reversal:{reference}"[:200]
+
+
+@transaction.atomic
+def bonus_reverse(
+    *, contractor: User, reference: str, reason: str, created_by: User | None = None
+) -> LedgerEntry | None:
+    """Take back a rule-based bonus (e.g. its adversarial example was rejected or re-judged):
+    a new negative ``adjustment`` of the bonus's amount, never an edit of the bonus row.
+
+    Returns the adjustment, or None when no bonus with ``reference`` was paid. Idempotent: the
+    adjustment's reference is ``reversal:<reference>``, unique per contractor and kind, so a
+    retried or repeated reversal writes nothing new. ``created_by`` None means the system.
+    """
+    bonus = LedgerEntry.objects.filter(
+        contractor=contractor, kind=LedgerKind.BONUS, reference=reference.strip()
+    ).first()
+    if bonus is None:
+        return None
+    adjustment_reference = reversal_reference(bonus.reference)
+    entry = LedgerEntry(
+        contractor=contractor,
+        kind=LedgerKind.ADJUSTMENT,
+        amount=-bonus.amount,
+        currency=bonus.currency,
+        queue_id=bonus.queue_id,
+        reference=adjustment_reference,
+        reason=_check_reason(f"{reason} (reverses bonus entry {bonus.pk}, {bonus.reference})"),
+        created_by=created_by,
+    )
+    stored, _ = _insert_once(
+        entry, contractor=contractor, kind=LedgerKind.ADJUSTMENT, reference=adjustment_reference
+    )
+    return stored
