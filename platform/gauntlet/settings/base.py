@@ -207,6 +207,7 @@ SPECTACULAR_SETTINGS = {
         "TrainingRunStatusEnum": "ml_worker.models.RunStatus",
         "AssignmentStatusEnum": "gauntlet.workqueue.models.AssignmentStatus",
         "QueueStateEnum": "gauntlet.workqueue.models.QueueState",
+        "QueueKindEnum": "gauntlet.workqueue.models.QueueKind",
         "WorkItemStateEnum": "gauntlet.workqueue.models.ItemState",
         "RewriteSessionStatusEnum": "attacks.models.SessionStatus",
         "AttackSubmissionStatusEnum": "attacks.models.SubmissionStatus",
