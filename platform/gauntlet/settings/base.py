@@ -1,4 +1,5 @@
-"""Gauntlet settings: one module, every value from :mod:`gauntlet.settings.env`.
+"""Gauntlet settings, every value from :mod:`gauntlet.settings.env`; background work (Celery,
+the beat schedule) in :mod:`gauntlet.settings.background`.
 
 Embedded default (no variables): SQLite under ``var/``, eager Celery, local
 files, DEBUG on, loopback only. Production: ``DATABASE_URL`` (PostgreSQL),
@@ -10,7 +11,6 @@ Redis before importing this module.
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -270,26 +270,8 @@ STORAGES = {
     },
 }
 
-# --- Celery ---------------------------------------------------------------------
-CELERY_BROKER_URL = env.REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = env.REDIS_URL or "cache+memory://"
-CELERY_TASK_ALWAYS_EAGER = env.CELERY_ALWAYS_EAGER
-CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_LONGEST_TASK_SECONDS = env.env_int("GAUNTLET_LONGEST_TASK_SECONDS", 6 * 3600)  # a full training run
-CELERY_BEAT_SCHEDULE = {
-    "workqueue-expire-leases": {
-        "task": "gauntlet.workqueue.tasks.expire_leases",
-        "schedule": timedelta(seconds=30),
-    },
-    "payments-auto-approve": {
-        "task": "gauntlet.payments.tasks.auto_approve_due",
-        "schedule": timedelta(minutes=5),
-    },
-    "ml-score-unscored": {
-        "task": "ml_worker.tasks.score_unscored",
-        "schedule": timedelta(minutes=1),
-    },
-}
+# --- Celery (broker, eager mode, the beat schedule): settings/background.py --------
+from gauntlet.settings.background import *  # noqa: E402,F403
 
 # --- ML -------------------------------------------------------------------------
 GAUNTLET_CLASSIFIER_BASE = env.CLASSIFIER_BASE
@@ -394,18 +376,3 @@ GAUNTLET_PARAPHRASE_HF_MAX_NEW_TOKENS = env.env_int("GAUNTLET_PARAPHRASE_HF_MAX_
 GAUNTLET_PARAPHRASE_HTTP_MODEL = env.env_str("GAUNTLET_PARAPHRASE_HTTP_MODEL", "default")
 GAUNTLET_PARAPHRASE_HTTP_API_KEY = env.env_str("GAUNTLET_PARAPHRASE_HTTP_API_KEY", "")
 GAUNTLET_PARAPHRASE_HTTP_TIMEOUT = float(env.env_str("GAUNTLET_PARAPHRASE_HTTP_TIMEOUT", "60"))
-# New classifier versions get their column of the adversarial matrix from this periodic task.
-CELERY_BEAT_SCHEDULE["attacks-refresh-adversarial-matrix"] = {
-    "task": "attacks.tasks.refresh_adversarial_matrix",
-    "schedule": timedelta(minutes=10),  # on the gpu queue (gauntlet.celery's routes)
-}
-# Rewrite sessions whose lease expired or was released are marked abandoned (also done lazily on access).
-CELERY_BEAT_SCHEDULE["attacks-close-lapsed-rewrite-sessions"] = {
-    "task": "attacks.tasks.close_lapsed_rewrite_sessions",
-    "schedule": timedelta(minutes=5),
-}
-# Dawid–Skene queues get their model-based consensus refitted in the background (never in a submit).
-CELERY_BEAT_SCHEDULE["labeling-refit-due-consensus"] = {
-    "task": "labeling.tasks.refit_due_consensus",
-    "schedule": timedelta(minutes=1),
-}

@@ -1,0 +1,45 @@
+"""Background work: the Celery broker and results, eager mode, and the one beat schedule.
+
+Every periodic task is listed here, once; queues and routes are ``gauntlet.celery``'s.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from gauntlet.settings import env
+
+CELERY_BROKER_URL = env.REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = env.REDIS_URL or "cache+memory://"
+CELERY_TASK_ALWAYS_EAGER = env.CELERY_ALWAYS_EAGER
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_LONGEST_TASK_SECONDS = env.env_int("GAUNTLET_LONGEST_TASK_SECONDS", 6 * 3600)  # a full training run
+CELERY_BEAT_SCHEDULE = {
+    "workqueue-expire-leases": {
+        "task": "gauntlet.workqueue.tasks.expire_leases",
+        "schedule": timedelta(seconds=30),
+    },
+    "payments-auto-approve": {
+        "task": "gauntlet.payments.tasks.auto_approve_due",
+        "schedule": timedelta(minutes=5),
+    },
+    "ml-score-unscored": {
+        "task": "ml_worker.tasks.score_unscored",
+        "schedule": timedelta(minutes=1),
+    },
+    # New classifier versions get their column of the adversarial matrix from this periodic task.
+    "attacks-refresh-adversarial-matrix": {
+        "task": "attacks.tasks.refresh_adversarial_matrix",
+        "schedule": timedelta(minutes=10),  # on the gpu queue (gauntlet.celery's routes)
+    },
+    # Rewrite sessions whose lease expired or was released are marked abandoned (also done lazily on access).
+    "attacks-close-lapsed-rewrite-sessions": {
+        "task": "attacks.tasks.close_lapsed_rewrite_sessions",
+        "schedule": timedelta(minutes=5),
+    },
+    # Dawid–Skene queues get their model-based consensus refitted in the background (never in a submit).
+    "labeling-refit-due-consensus": {
+        "task": "labeling.tasks.refit_due_consensus",
+        "schedule": timedelta(minutes=1),
+    },
+}
