@@ -55,8 +55,18 @@ def attacks_page(request: HttpRequest) -> HttpResponse:
 def cost_plot_png(request: HttpRequest) -> HttpResponse:
     """The attack report's own figure (attacks.reports.cost_plot): minutes and dollars per
     verified adversarial example by attacked version, one bar per source, 95% error bars."""
+    report = reports.cost_per_adversarial_example()
     buffer = io.BytesIO()
-    reports.cost_plot(reports.cost_per_adversarial_example(), buffer)  # type: ignore[arg-type]  # savefig takes a file
+    if report["groups"]:
+        reports.cost_plot(report, buffer)  # type: ignore[arg-type]  # savefig takes a file too
+    else:
+        figure, axis = plt.subplots(figsize=(8, 1.2))
+        axis.axis("off")
+        axis.text(
+            0.5, 0.5, "No attack attempt yet: the cost per adversarial example appears here", ha="center"
+        )
+        figure.savefig(buffer, format="png", bbox_inches="tight")
+        plt.close(figure)
     return HttpResponse(buffer.getvalue(), content_type="image/png")
 
 
