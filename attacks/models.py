@@ -102,6 +102,7 @@ class AttackSource(models.TextChoices):
     MANUAL = "manual", "Manual rewrite"
     TOOL_ASSISTED = "tool_assisted", "Tool-assisted rewrite"
     PARAPHRASE = "paraphrase", "Automatic paraphrase"
+    WORD_ATTACK = "word_attack", "Automated word-importance attack"
 
 
 class SubmissionStatus(models.TextChoices):
@@ -216,6 +217,24 @@ class ParaphraseBatch(models.Model):
         return f"paraphrase batch {self.pk} ({self.status})"
 
 
+class AttackBatchManager(models.Manager["AttackBatch"]):
+    def get_queryset(self) -> models.QuerySet[AttackBatch]:
+        return super().get_queryset().filter(paraphraser="word_attack")
+
+
+class AttackBatch(ParaphraseBatch):
+    """An automated word-importance attack batch: a ParaphraseBatch whose generator is the attack
+    (``paraphraser = "word_attack"``, its settings in ``paraphraser_config``), one candidate per source."""
+
+    objects: ClassVar[AttackBatchManager] = AttackBatchManager()  # type: ignore[assignment]
+
+    class Meta:
+        proxy = True
+
+    def __str__(self) -> str:
+        return f"attack batch {self.pk} ({self.status})"
+
+
 class CandidateStatus(models.TextChoices):
     DUPLICATE = "duplicate", "Duplicate (dropped)"
     REJECTED = "rejected", "Caught by the classifier"
@@ -229,6 +248,9 @@ class ParaphraseCandidate(models.Model):
     completion = models.TextField()
     score = models.FloatField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=CandidateStatus.choices)
+    queries = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Pairs the classifier scored for this attempt (automated attacks)."
+    )
     submission = models.OneToOneField(
         AttackSubmission, null=True, blank=True, on_delete=models.SET_NULL, related_name="candidate"
     )

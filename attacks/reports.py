@@ -143,7 +143,9 @@ def attempts_collect() -> list[Attempt]:
         attempts.append(
             Attempt(
                 version=candidate.batch.classifier_version.name,
-                source=AttackSource.PARAPHRASE,
+                source=AttackSource.WORD_ATTACK
+                if candidate.batch.paraphraser == "word_attack"
+                else AttackSource.PARAPHRASE,
                 contractor=None,
                 minutes=0.0,
                 submitted=submission is not None,

@@ -8,6 +8,8 @@ app's defaults (``gauntlet.celery``), not repeated here.
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 
 
@@ -25,6 +27,22 @@ def run_paraphrase_batch(batch_id: int) -> dict[str, int]:
     if batch is None:
         return {}
     return paraphrase_batch_run(batch=batch)
+
+
+@shared_task(name="attacks.tasks.run_attack_batch", soft_time_limit=3000, time_limit=3300)
+def run_attack_batch(batch_id: int) -> dict[str, Any]:
+    """Run an automated word-importance attack batch (classifier queries: the gpu queue).
+
+    Idempotent: sources that already have a candidate row in this batch are skipped, so a
+    redelivered message only finishes what is missing.
+    """
+    from attacks.models import AttackBatch
+    from attacks.services.word_attack import attack_batch_run
+
+    batch = AttackBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        return {}
+    return attack_batch_run(batch=batch)
 
 
 @shared_task(name="attacks.tasks.refresh_adversarial_matrix", soft_time_limit=1200, time_limit=1300)

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from attacks.apis import manage, rewrite
+from attacks.apis import attack_batches, manage, rewrite
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("rewrite-sessions/", rewrite.RewriteSessionStartApi.as_view(), name="rewrite-session-start"),
@@ -46,5 +46,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "paraphrase-batches/<int:batch_id>/",
         manage.ParaphraseBatchDetailApi.as_view(),
         name="paraphrase-batch",
+    ),
+    path("attack-batches/", attack_batches.AttackBatchCreateApi.as_view(), name="attack-batches"),
+    path(
+        "attack-batches/<int:batch_id>/",
+        attack_batches.AttackBatchDetailApi.as_view(),
+        name="attack-batch",
     ),
 ]
