@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import redis
@@ -9,7 +10,10 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
+from gauntlet.accounts.models import Role
 from gauntlet.common.storage import check_reachable
+
+logger = logging.getLogger(__name__)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -39,16 +43,27 @@ CHECKS: dict[str, Callable[[], None]] = {
 }
 
 
+def _may_see_details(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and getattr(user, "role", None) == Role.MANAGER)
+
+
 def readyz(request: HttpRequest) -> JsonResponse:
-    """200 when every dependency answers, else 503 naming the ones that failed."""
+    """200 when every dependency answers, else 503 naming the ones that failed.
+
+    The exception text (hosts, ports, user names) is logged, and shown only to a signed-in
+    manager; a load balancer or anyone else learns which dependency failed, not why.
+    """
     results: dict[str, str] = {}
     failed: list[str] = []
+    details = _may_see_details(request)
     for name, check in CHECKS.items():
         try:
             check()
             results[name] = "ok"
         except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
-            results[name] = f"failed: {type(exc).__name__}: {exc}"[:300]
+            logger.warning("readyz: %s failed: %s: %s", name, type(exc).__name__, exc)
+            results[name] = f"failed: {type(exc).__name__}: {exc}"[:300] if details else "failed"
             failed.append(name)
     body: dict[str, object] = {"status": "ok" if not failed else "unavailable", "checks": results}
     if failed:

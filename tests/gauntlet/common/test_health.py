@@ -25,7 +25,7 @@ def test_readyz_names_a_stopped_redis(client: Client, settings, local_storage: N
     body = response.json()
     assert body["failed"] == ["redis"]
     assert body["checks"]["database"] == "ok"
-    assert body["checks"]["redis"].startswith("failed: ")
+    assert body["checks"]["redis"] == "failed"  # the exception text only for managers
 
 
 def test_readyz_names_unreachable_storage(client: Client, settings, moto_endpoint: str) -> None:
