@@ -18,8 +18,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from gauntlet.accounts.models import Qualification, Role, User
 from gauntlet.accounts.services import account_create
@@ -63,6 +65,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            # Production (DATABASE_URL without DJANGO_DEBUG): the demo accounts' passwords are
+            # printed and published in the README, so they must never exist there.
+            db = connection.settings_dict
+            raise CommandError(
+                f"demo_setup refuses a production database ({connection.vendor} {db.get('NAME')!s} "
+                f"on {db.get('HOST') or 'localhost'}): it creates accounts with published passwords. "
+                "Run it on the embedded default (no DATABASE_URL) or set DJANGO_DEBUG=true for a "
+                "development database."
+            )
         manager = self._accounts()
         if not options["no_data"]:
             self._classifier(train=options["train"])
