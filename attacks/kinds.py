@@ -23,7 +23,7 @@ from rest_framework.exceptions import ValidationError
 from gauntlet.workqueue.models import Assignment, Queue, WorkItem
 from gauntlet.workqueue.registry import TaskKind
 from labeling.kinds import ExampleInjuryLabelKind
-from labeling.models import Example
+from labeling.models import Consensus, Example
 
 REWRITE = "rewrite"
 VERIFICATION = "verification"
@@ -97,7 +97,7 @@ class VerificationKind(ExampleInjuryLabelKind):
     kind = VERIFICATION
 
     def on_item_complete(self, *, item: WorkItem) -> None:
-        from attacks.services.verification import verification_outcome_record
+        from attacks.services.verification import verification_escalated, verification_outcome_record
         from labeling.services.consensus import item_consensus_update
 
         consensus = item_consensus_update(item=item)
@@ -110,3 +110,11 @@ class VerificationKind(ExampleInjuryLabelKind):
 
         super().on_assignment_rejected(assignment=assignment)
         verification_reopen(item=assignment.item)
+        elif consensus is not None:
+            verification_escalated(item=item, consensus=consensus)
+
+    def on_consensus_adjudicated(self, *, item: WorkItem, consensus: Consensus) -> None:
+        """A manager decided what verifiers could not: the attack's verdict (and bonus) follows."""
+        from attacks.services.verification import verification_outcome_record
+
+        verification_outcome_record(item=item, consensus=consensus)

@@ -248,3 +248,25 @@ def rater_audit(*, rater: User) -> dict[str, Any]:
             "disagreements": disagreements,
         }
     )
+
+
+def consensus_awaiting_adjudication(*, queue: Queue | None = None) -> QuerySet[Consensus]:
+    """Items their raters could not decide (a tie or only "unsure") at their queue's cap: final and
+    undecided, oldest first, with example, queue and item loaded. What a manager adjudicates
+    (:func:`labeling.services.adjudication.consensus_adjudicate`); ``queue`` narrows to one queue."""
+    rows = Consensus.objects.filter(decided=False, final=True).select_related("example", "queue", "item")
+    if queue is not None:
+        rows = rows.filter(queue=queue)
+    return rows.order_by("computed_at", "id")
+
+
+def consensus_votes(*, consensus: Consensus) -> dict[str, int]:
+    """How the counted (not rejected) labels of a consensus's item split: injurious, not, unsure."""
+    votes = {value: 0 for value in (INJURIOUS, NOT_INJURIOUS, "unsure")}
+    for value, n in (
+        Label.objects.filter(item_id=consensus.item_id, rejected=False)
+        .values_list("value")
+        .annotate(n=Count("id"))
+    ):
+        votes[value] = n
+    return votes

@@ -1,5 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
+from labeling.apis.adjudication import AdjudicationDecideApi, AdjudicationListApi
 from labeling.apis.examples import ExampleImportApi
 from labeling.apis.queues import (
     QueueAgreementApi,
@@ -12,6 +13,8 @@ from labeling.apis.raters import RaterAuditApi, RaterBlockApi, RaterProbationApi
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("examples/import/", ExampleImportApi.as_view(), name="example-import"),
+    path("adjudications/", AdjudicationListApi.as_view(), name="adjudication-list"),
+    path("adjudications/<int:consensus_id>/", AdjudicationDecideApi.as_view(), name="adjudication-decide"),
     path("queues/<int:queue_id>/agreement/", QueueAgreementApi.as_view(), name="queue-agreement"),
     path("queues/<int:queue_id>/consensus/", QueueConsensusListApi.as_view(), name="queue-consensus"),
     path(

@@ -13,6 +13,7 @@ from gauntlet.common.enqueue import task_send_on_commit
 from gauntlet.payments.services import bonus_award_rule, bonus_reverse
 from gauntlet.workqueue.models import Assignment, AssignmentStatus, WorkItem
 from labeling.models import Consensus, InjuryLabel
+from labeling.services.consensus import ADJUDICATED
 from ml_worker.reliability.models import EvaluationKind, EvaluationSetMember
 from ml_worker.reliability.services.evaluation import heldout_assign
 
@@ -25,6 +26,8 @@ def bonus_reference(adversarial_id: int) -> str:
 def _verdict(consensus: Consensus) -> tuple[str, str]:
     """The submission's status and the feedback its author sees, from a final consensus."""
     votes = f"{consensus.n_labels} verifiers, agreement {consensus.agreement:.0%}"
+    if consensus.method == ADJUDICATED:
+        votes = f"{consensus.n_labels} verifiers could not agree; a manager decided"
     if consensus.decided and consensus.label == InjuryLabel.INJURIOUS:
         return SubmissionStatus.VERIFIED, f"Verified injurious ({votes}): it is an adversarial example."
     if consensus.decided and consensus.label == InjuryLabel.NOT_INJURIOUS:
@@ -32,7 +35,9 @@ def _verdict(consensus: Consensus) -> tuple[str, str]:
             f"Verifiers judged the rewrite not injurious ({votes}): the classifier passed it because "
             "the injury was lost. An adversarial example must still injure someone."
         )
-    return SubmissionStatus.UNDECIDED, f"Verifiers could not agree ({votes}); a manager will look at it."
+    return SubmissionStatus.UNDECIDED, (
+        f"Verifiers could not agree ({votes}), the most this queue asks; a manager will adjudicate it."
+    )
 
 
 def _lock_submission(item: WorkItem) -> AttackSubmission | None:
@@ -86,6 +91,20 @@ def verification_outcome_record(*, item: WorkItem, consensus: Consensus) -> Atta
         heldout_assign(example=adversarial.example, source=adversarial.source, round=adversarial.round)
         task_send_on_commit("attacks.tasks.refresh_adversarial_matrix")
     _pay_author_bonus(submission)
+    return submission
+
+
+@transaction.atomic
+def verification_escalated(*, item: WorkItem, consensus: Consensus) -> AttackSubmission | None:
+    """Verifiers disagreed and the item went to more of them: the author is told (still pending)."""
+    submission = _lock_submission(item)
+    if submission is None or submission.status != SubmissionStatus.PENDING:
+        return submission
+    submission.feedback = (
+        f"The first {consensus.n_labels} verifiers disagreed; more verifiers are looking at it "
+        f"(up to {item.judgments_wanted})."
+    )
+    submission.save(update_fields=["feedback"])
     return submission
 
 

@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 METHODS = ("majority", "dawid_skene")
 DEFAULT_ESCALATION_STEP = 2
+ADJUDICATED = "adjudicated"  # Consensus.method of a manager's decision on an undecided item
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,10 @@ def item_consensus_update(*, item: WorkItem) -> Consensus | None:
     result = majority_count(item.pk, _counted_values(item))
     if result is None:
         return None
-    escalate = needs_escalation(
+    # An undecided item (a tie, or only unsure) always asks for more raters while below the cap,
+    # whatever the agreement threshold (0 by default, which no agreement is below); at the cap it
+    # waits for a manager's adjudication (labeling.services.adjudication).
+    escalate = (not result.decided and result.n_labels < settings.max_judgments) or needs_escalation(
         result.agreement, settings.agreement_threshold, result.n_labels, settings.max_judgments
     )
     if escalate:
@@ -163,7 +167,9 @@ def item_consensus_update(*, item: WorkItem) -> Consensus | None:
 def queues_due_for_refit() -> list[int]:
     """Dawid–Skene queues with a completed item whose stored consensus is a per-item count
     (a label arrived, or one was rejected, since the last fit): the ones a refit would change."""
-    stale = Consensus.objects.filter(queue=OuterRef("pk"), final=True).exclude(method=DAWID_SKENE)
+    stale = Consensus.objects.filter(queue=OuterRef("pk"), final=True).exclude(
+        method__in=(DAWID_SKENE, ADJUDICATED)
+    )
     return list(
         Queue.objects.filter(kind_settings__consensus_method="dawid_skene")
         .filter(Exists(stale))
@@ -195,9 +201,9 @@ def queue_consensus_recompute(*, queue: Queue) -> int:
     """
     settings = consensus_settings(queue, strict=True)
     complete = dict(
-        WorkItem.objects.filter(queue=queue, state=ItemState.COMPLETE).values_list(
-            "id", "payload__example_id"
-        )
+        WorkItem.objects.filter(queue=queue, state=ItemState.COMPLETE)
+        .exclude(consensus__method=ADJUDICATED)  # a manager's decision is not refitted away
+        .values_list("id", "payload__example_id")
     )
     if not complete:
         return 0
