@@ -103,6 +103,8 @@ class VerificationKind(ExampleInjuryLabelKind):
         consensus = item_consensus_update(item=item)
         if consensus is not None and consensus.final:
             verification_outcome_record(item=item, consensus=consensus)
+        elif consensus is not None:
+            verification_escalated(item=item, consensus=consensus)
 
     def on_assignment_rejected(self, *, assignment: Assignment) -> None:
         """The verdict resting on a rejected verifier's vote is open again until a replacement decides."""
@@ -110,8 +112,6 @@ class VerificationKind(ExampleInjuryLabelKind):
 
         super().on_assignment_rejected(assignment=assignment)
         verification_reopen(item=assignment.item)
-        elif consensus is not None:
-            verification_escalated(item=item, consensus=consensus)
 
     def on_consensus_adjudicated(self, *, item: WorkItem, consensus: Consensus) -> None:
         """A manager decided what verifiers could not: the attack's verdict (and bonus) follows."""
