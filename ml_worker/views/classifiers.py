@@ -120,7 +120,7 @@ def classifier_detail(request: HttpRequest, version_id: int) -> HttpResponse:
 def classifier_promote(request: HttpRequest, version_id: int) -> HttpResponse:
     version = get_object_or_404(ClassifierVersion, pk=version_id)
     try:
-        version = classifier_version_promote(version=version)
+        version = classifier_version_promote(version=version, actor=cast(User, request.user))
     except APIException as exc:
         messages.error(request, str(exc.detail))
     else:

@@ -18,6 +18,8 @@ from django.core.files.storage import storages
 from rest_framework.authtoken.models import Token
 
 from gauntlet.accounts.models import User
+from gauntlet.audit.actions import AuditAction
+from gauntlet.audit.models import AuditRecord
 from gauntlet.workqueue.models import Assignment, AssignmentStatus, Queue, WorkItem
 from ml_worker import runtime
 from ml_worker.models import ClassifierVersion, VersionStatus
@@ -217,6 +219,9 @@ def test_a_training_run_on_a_tiny_model_finishes_and_is_promoted(
     assert roc.evaluate(LOADED_WIDTH) > 0
     screenshot(page, "manager-classifier-promoted")
     assert ClassifierVersion.objects.get(name="tiny-retrained").status == VersionStatus.ACTIVE
+    # The promotion's audit record names the manager who clicked.
+    promoted = AuditRecord.objects.filter(action=AuditAction.CLASSIFIER_PROMOTE).latest("at")
+    assert promoted.actor_id == manager.pk
 
 
 def test_the_api_docs_render_their_operations_offline(page: Any, live_server: Any) -> None:
