@@ -139,16 +139,16 @@ def rewrite_edit(request: HttpRequest, session_id: int) -> HttpResponse:
         )
     except ApiError as error:
         return _error(request, error, session_id)
-    return _tool_answer(request, session_id)
+    return _tool_answer(request, session_id, full=request.GET.get("full") == "1")
 
 
-def _tool_answer(request: HttpRequest, session_id: int) -> HttpResponse:
+def _tool_answer(request: HttpRequest, session_id: int, *, full: bool) -> HttpResponse:
     session = _own(request, session_id)
     if session is None:
         return _missing(request)
     if not is_htmx(request):
         return redirect("attacks_web:rewrite-session", session_id=session_id)
-    template = "attacks/_tool.html" if request.GET.get("full") == "1" else "attacks/_state.html"
+    template = "attacks/_tool.html" if full else "attacks/_state.html"
     return render(request, template, state_context(session))
 
 
@@ -182,9 +182,7 @@ def rewrite_undo(request: HttpRequest, session_id: int) -> HttpResponse:
         )
     except ApiError as error:
         return _error(request, error, session_id)
-    request.GET = request.GET.copy()
-    request.GET["full"] = "1"
-    return _tool_answer(request, session_id)
+    return _tool_answer(request, session_id, full=True)
 
 
 @require_POST

@@ -26,7 +26,7 @@ def test_sign_up_verify_by_mail_then_sign_in(page: Any, live_server: Any) -> Non
     screenshot(page, "accounts-verification-sent")
 
     assert len(mail.outbox) == 1
-    link = re.search(r"https?://[^\s]+/accounts/confirm-email/[^\s]+/", mail.outbox[0].body)
+    link = re.search(r"https?://[^\s]+/accounts/confirm-email/[^\s]+/", str(mail.outbox[0].body))
     assert link, mail.outbox[0].body
     page.goto(link.group(0))
     expect(page.get_by_role("heading", name="Confirm Email Address")).to_be_visible()

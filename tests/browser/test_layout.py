@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from gauntlet.accounts.models import User
 from tests.browser.conftest import expect, screenshot, sign_in
@@ -29,7 +29,7 @@ def test_contractor_nav_hides_manager_links(page: Any, live_server: Any) -> None
 
 
 def test_manager_nav_shows_manager_links(page: Any, live_server: Any) -> None:
-    manager: User = ManagerFactory()
+    manager = cast(User, ManagerFactory())
     sign_in(page, live_server, manager)
     hrefs = {link.get_attribute("href") for link in page.locator(".nav-links a").all()}
     assert _manager_urls() <= hrefs

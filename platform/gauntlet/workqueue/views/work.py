@@ -161,15 +161,14 @@ def assignment_release(request: HttpRequest, assignment_id: int) -> HttpResponse
     except ApiError as error:
         messages.error(request, str(error.detail))
         return redirect("/")
-    messages.success(request, "Task released: it went back to the queue.")
+    messages.success(request, f"Task released: it went back to {assignment.queue.name}.")
     if is_htmx(request):
         return HttpResponse(status=204, headers={"HX-Redirect": "/"})
-    del assignment
     return redirect("/")
 
 
 @role_required(CONTRACTOR)
 def standing(request: HttpRequest) -> HttpResponse:
     """Your standing: qualified, on probation (what that means), blocked or inactive (why, whom to ask)."""
-    profile = ContractorProfile.objects.filter(user=request.user).first()
+    profile = ContractorProfile.objects.filter(user=_user(request)).first()
     return render(request, "workqueue/standing.html", {"profile": profile})
