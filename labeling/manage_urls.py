@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from labeling.views import agreement, data
+from labeling.views import adjudication, agreement, data
 
 app_name = "labeling_manage"
 urlpatterns = [
@@ -10,6 +10,12 @@ urlpatterns = [
     path("queues/<int:queue_id>/agreement/", agreement.queue_agreement_page, name="queue-agreement"),
     path(
         "queues/<int:queue_id>/agreement/confusion.svg", agreement.queue_confusion_svg, name="queue-confusion"
+    ),
+    path("queues/<int:queue_id>/adjudication/", adjudication.adjudication_page, name="adjudication"),
+    path(
+        "adjudications/<int:consensus_id>/decide/",
+        adjudication.adjudication_decide,
+        name="adjudication-decide",
     ),
     path("raters/<int:rater_id>/", agreement.rater_audit_page, name="rater-audit"),
     path(
