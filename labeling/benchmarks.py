@@ -19,10 +19,28 @@ def cycle(options: BenchOptions) -> dict[str, Any]:
     )
 
 
+def consensus_refit(options: BenchOptions) -> dict[str, Any]:
+    from labeling.cycle_bench.refit import run_refit_bench
+
+    return run_refit_bench(
+        items=options.get_int("items", 2_000 if options.quick else 200_000),
+        per_item=options.get_int("per_item", 5),
+        annotators=options.get_int("annotators", 8),
+        seconds=float(options.params.get("seconds", 3 if options.quick else 60)),
+        gunicorn_workers=options.get_int("gunicorn_workers", 2),
+        gunicorn_threads=options.get_int("gunicorn_threads", 4),
+    )
+
+
 BENCHMARKS = [
     Benchmark(
         "cycle",
         "8 annotators claim + submit a label for 60 s over 20,000 items via gunicorn (overlap 1 and 3)",
         cycle,
+    ),
+    Benchmark(
+        "consensus_refit",
+        "a Dawid-Skene refit of a 1M-label queue in the background; submit p99 alone vs during it",
+        consensus_refit,
     ),
 ]

@@ -23,6 +23,8 @@ import multiprocessing
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +57,7 @@ def _missing_consensus(database_url: str) -> int:
         return int(cur.fetchone()[0])  # type: ignore[index]
 
 
-def _wait_until_serving(port: int, *, timeout: float = 600.0) -> None:
+def wait_until_serving(port: int, *, timeout: float = 600.0) -> None:
     """Until every gunicorn worker answers: the master binds the port at once, but each worker
     imports the app (Django, DRF, torch via the apps) before it takes a request; on a busy
     machine that outlasts a client's timeout."""
@@ -77,7 +79,7 @@ def _wait_until_serving(port: int, *, timeout: float = 600.0) -> None:
             time.sleep(0.5)
 
 
-def _figures(run: dict[str, Any], suffix: str) -> dict[str, Any]:
+def cycle_figures(run: dict[str, Any], suffix: str) -> dict[str, Any]:
     submit = sorted(ms for o in run["outcomes"] for ms in o["submit_latencies"])
     return {
         f"cycles_per_s{suffix}": round(run["claims"] / run["wall_s"], 1) if run["wall_s"] else 0.0,
@@ -89,48 +91,69 @@ def _figures(run: dict[str, Any], suffix: str) -> dict[str, Any]:
     }
 
 
-def run_cycle_bench(
-    *, items: int, annotators: int, seconds: float, gunicorn_workers: int, gunicorn_threads: int
-) -> dict[str, Any]:
+@contextmanager
+def scratch_database(prefix: str) -> Iterator[tuple[str, dict[str, str], Any]]:
+    """A migrated scratch database on the bench server, dropped afterwards; yields its URL, the
+    environment for servers on it and the spawn context (clients inherit the environment)."""
     import psycopg
     from django.conf import settings
 
     server = _server_url()
-    name = f"gauntlet_bench_cycle_{os.getpid()}"
+    name = f"gauntlet_{prefix}_bench_{os.getpid()}"
     database_url = _with_database(server, name)
-    repo = Path(settings.BASE_DIR)
     env = {**os.environ, **_child_environment(database_url)}
-    ctx = multiprocessing.get_context("spawn")
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.execute(f'CREATE DATABASE "{name}"')
-    figures: dict[str, Any] = {}
     try:
         with _environment(_child_environment(database_url)):
             subprocess.run(  # noqa: S603 - our own manage.py with our own interpreter
-                [sys.executable, str(repo / "manage.py"), "migrate", "--noinput", "-v", "0"],
+                [
+                    sys.executable,
+                    str(Path(settings.BASE_DIR) / "manage.py"),
+                    "migrate",
+                    "--noinput",
+                    "-v",
+                    "0",
+                ],
                 env=python_path_env(env),
                 check=True,
             )
-            results = ctx.Queue()
-            filler = ctx.Process(target=fill, args=(database_url, items, annotators, list(OVERLAPS), results))
-            filler.start()
-            (setup,) = _collect(results, [filler])
-            with gunicorn(env=env, workers=gunicorn_workers, threads=gunicorn_threads) as port:
-                _wait_until_serving(port)
-                for overlap in OVERLAPS:
-                    queue_id = setup["queues"][overlap]
-                    run = _run_clients(
-                        ctx,
-                        annotate,
-                        [(port, queue_id, token, seconds, n) for n, token in enumerate(setup["tokens"])],
-                    )
-                    figures.update(_figures(run, "" if overlap == 1 else "_overlap3"))
-        checks = _integrity(database_url)
-        missing = _missing_consensus(database_url)
+            yield database_url, env, multiprocessing.get_context("spawn")
     finally:  # the scratch database goes, whatever happened
         with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def in_child(ctx: Any, target: Any, *args: Any) -> Any:
+    """Run ``target(*args, results)`` in one spawned process and return what it put."""
+    results = ctx.Queue()
+    proc = ctx.Process(target=target, args=(*args, results))
+    proc.start()
+    (outcome,) = _collect(results, [proc])
+    return outcome
+
+
+def annotators_run(ctx: Any, port: int, queue_id: int, tokens: list[str], seconds: float) -> dict[str, Any]:
+    """Every annotator claims and submits on ``queue_id`` for ``seconds``; the claim bench's figures."""
+    return _run_clients(
+        ctx, annotate, [(port, queue_id, token, seconds, n) for n, token in enumerate(tokens)]
+    )
+
+
+def run_cycle_bench(
+    *, items: int, annotators: int, seconds: float, gunicorn_workers: int, gunicorn_threads: int
+) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+    with scratch_database("cycle") as (database_url, env, ctx):
+        setup = in_child(ctx, fill, database_url, items, annotators, list(OVERLAPS))
+        with gunicorn(env=env, workers=gunicorn_workers, threads=gunicorn_threads) as port:
+            wait_until_serving(port)
+            for overlap in OVERLAPS:
+                run = annotators_run(ctx, port, setup["queues"][overlap], setup["tokens"], seconds)
+                figures.update(cycle_figures(run, "" if overlap == 1 else "_overlap3"))
+        checks = _integrity(database_url)
+        missing = _missing_consensus(database_url)
     return {
         **figures,
         "double_claims": checks["double_claims"],

@@ -82,6 +82,7 @@ def annotate(
     rng = random.Random(seed)  # noqa: S311 - which label a simulated annotator picks
     claim_ms: list[float] = []
     submit_ms: list[float] = []
+    submit_at: list[float] = []  # when each submit was sent (perf_counter: one clock for all processes)
     cycles = 0
     start.wait()
     began = time.perf_counter()
@@ -105,6 +106,7 @@ def annotate(
             raise RuntimeError(f"submit answered {response.status}: {answer}")
         claim_ms.append((t1 - t0) * 1000)
         submit_ms.append((t2 - t1) * 1000)
+        submit_at.append(t1)
         cycles += 1
     results.put(
         {
@@ -113,6 +115,7 @@ def annotate(
             "ended": time.perf_counter(),
             "latencies": claim_ms,
             "submit_latencies": submit_ms,
+            "submit_at": submit_at,
         }
     )
     conn.close()

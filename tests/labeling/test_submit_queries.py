@@ -1,0 +1,118 @@
+"""Claim + submit send a fixed, short list of statements to PostgreSQL, whatever the queue's size.
+
+Counted at the driver (every ``psycopg`` cursor execute: the ORM's queries and the
+hot-path prepared statements of token auth and the claim function alike), so a
+query that creeps back into the loop a contractor waits on fails here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+import pytest
+
+from gauntlet.accounts.models import User
+from gauntlet.workqueue.models import Queue
+from gauntlet.workqueue.services import claim_function
+from labeling.models import Consensus
+from tests.conftest import client_for
+from tests.labeling.conftest import add_examples, make_example, make_queue, new_rater
+
+pytestmark = pytest.mark.django_db
+
+# What one claim needs: who is asking (token), the claim function (queue, standing,
+# pick, lease, insert in one call), the example the task shows.
+CLAIM = ["select authtoken_token", "select gauntlet_claim", "select labeling_example"]
+# What one submit needs: who is asking, the assignment with its item and queue locked,
+# the contractor's standing read fresh (a block takes effect at once), the contractor's
+# activity clock (create if missing, lock, move), the assignment, the label, the item's
+# counted labels, the consensus upsert, the item's counters.
+SUBMIT = [
+    "select authtoken_token",
+    "select workqueue_assignment",
+    "select accounts_user",
+    "insert workqueue_activityclock",
+    "select workqueue_activityclock",
+    "update workqueue_activityclock",
+    "update workqueue_assignment",
+    "insert labeling_label",
+    "select labeling_label",
+    "insert labeling_consensus",
+    "update workqueue_workitem",
+]
+# A submit that does not complete its item counts nothing.
+SUBMIT_PARTIAL = [shape for shape in SUBMIT if "labeling_label" not in shape or shape.startswith("insert")]
+SUBMIT_PARTIAL.remove("insert labeling_consensus")
+
+
+def _shape(sql: str) -> str:
+    """``verb table``: the statement's kind and the first table (or function) it names."""
+    verb = sql.split(None, 1)[0].lower()
+    if verb == "select" and re.search(r"\bgauntlet_claim_[0-9a-f]+\(", sql):
+        return "select gauntlet_claim"  # the claim function, whose name carries its hash
+    match = re.search(r'(?:from|into|update)\s+"?(\w+)"?', sql, re.IGNORECASE)
+    return f"{verb} {match.group(1) if match else '?'}"
+
+
+@pytest.fixture
+def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+    execute: Callable[..., Any] = psycopg.Cursor.execute
+
+    def counting(self: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+        text = (
+            query
+            if isinstance(query, str)
+            else query.as_string(self)
+            if hasattr(query, "as_string")
+            else str(query)
+        )
+        if not re.match(r"\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b", text, re.IGNORECASE):
+            seen.append(text)
+        return execute(self, query, *args, **kwargs)
+
+    claim_function.install()  # this code's version, even on a test database migrated by older code
+    claim_function.available()  # asked once per process: not part of any one claim
+    monkeypatch.setattr(psycopg.Cursor, "execute", counting)  # undone by monkeypatch after the test
+    return seen
+
+
+def _cycle(queue: Queue, rater: User, statements: list[str]) -> tuple[list[str], list[str]]:
+    client = client_for(rater)
+    statements.clear()
+    claimed = client.post(f"/api/v1/queues/{queue.pk}/claim/")
+    claim = [_shape(sql) for sql in statements]
+    assignment = claimed.json()["assignment"]
+    assert assignment is not None, claimed.json()
+    statements.clear()
+    submitted = client.post(
+        f"/api/v1/assignments/{assignment['id']}/submit/", {"label": "injurious"}, format="json"
+    )
+    assert submitted.status_code == 200, submitted.json()
+    return claim, [_shape(sql) for sql in statements]
+
+
+@pytest.mark.parametrize("overlap", [1, 3])
+def test_claim_and_submit_issue_only_the_statements_they_need(
+    manager: User, statements: list[str], overlap: int
+) -> None:
+    queue = make_queue(manager, overlap=overlap)
+    add_examples(queue, [make_example(n) for n in range(3)])
+    for n in range(overlap):  # raters finish the first item before starting the next
+        claim, submit = _cycle(queue, new_rater(), statements)
+        assert claim == CLAIM
+        assert submit == (SUBMIT if n == overlap - 1 else SUBMIT_PARTIAL)
+    assert Consensus.objects.filter(queue=queue).count() == 1
+
+
+def test_the_count_does_not_grow_with_the_queue(manager: User, statements: list[str]) -> None:
+    queue = make_queue(manager, overlap=1)
+    add_examples(queue, [make_example(n) for n in range(300)])
+    for _ in range(40):  # 40 items already labelled, with their consensus
+        _cycle(queue, new_rater(), statements)
+    claim, submit = _cycle(queue, new_rater(), statements)
+    assert (claim, submit) == (CLAIM, SUBMIT)
+    assert Consensus.objects.filter(queue=queue).count() == 41
