@@ -28,7 +28,9 @@ class SelectionSerializer(serializers.Serializer):
     """The filters of a selection; every one optional, all of them combined (AND)."""
 
     batch = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    source = serializers.ChoiceField(choices=Source.choices, required=False, allow_blank=True)
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # a field named like Field.source
+        choices=Source.choices, required=False, allow_blank=True
+    )
     consensus_label = serializers.ChoiceField(
         choices=CONSENSUS_FILTERS,
         required=False,
@@ -56,11 +58,11 @@ class ExampleOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     prompt = serializers.CharField()
     completion = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
     batch = serializers.CharField()
     external_id = serializers.CharField()
     imported_label = serializers.CharField()
-    parent = serializers.IntegerField(source="parent_id", allow_null=True)
+    parent = serializers.IntegerField(source="parent_id", allow_null=True)  # type: ignore[assignment]
     consensus_label = serializers.CharField(allow_null=True, help_text="Latest decided final consensus.")
     latest_score = serializers.FloatField(allow_null=True, help_text="Latest P(injurious), any version.")
     latest_score_version = serializers.CharField(allow_null=True, help_text="The version that gave it.")

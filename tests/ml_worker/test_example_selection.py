@@ -187,7 +187,7 @@ def test_create_from_selection_in_one_step_writes_nothing_when_the_selection_is_
 def test_api_lists_and_searches_examples_paginated(manager_client: APIClient, manager: User) -> None:
     _examples(7, batch="b1")
     _examples(2, batch="b2", start=7)
-    response = manager_client.get("/api/v1/examples/", {"batch": "b1", "page_size": 5})
+    response = manager_client.get("/api/v1/examples/", {"batch": "b1", "page_size": "5"})
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["count"] == 7 and len(body["results"]) == 5 and body["next"]
