@@ -1,4 +1,10 @@
-"""HTTP API of ml_worker: live tooling (any signed-in user), registry and training (managers)."""
+"""HTTP API of ml_worker: live tooling, registry and training, all for managers.
+
+The bare live tools (``/score/``, ``/saliency/``, ``/substitutions/``) are managers' only: they
+answer for any loadable version, so for anyone else they would be an open oracle (a verifier could
+score the text they judge; an attacker could probe a trained-but-unpromoted version). Contractors
+reach the tools only through their own open rewrite session (``attacks``), bound to its version
+and condition."""
 
 from __future__ import annotations
 
@@ -50,6 +56,8 @@ _WORKER_503 = {503: inline_serializer("WorkerUnavailable", {"error": serializers
 
 
 class LiveScoreApi(APIView):
+    permission_classes = (IsManager,)  # contractors: their rewrite session's tools
+
     class InputSerializer(_PairInput):
         pass
 
@@ -69,6 +77,8 @@ class LiveScoreApi(APIView):
 
 
 class LiveSaliencyApi(APIView):
+    permission_classes = (IsManager,)  # contractors: their rewrite session's tools
+
     class InputSerializer(_PairInput):
         pass
 
@@ -94,6 +104,8 @@ class LiveSaliencyApi(APIView):
 
 
 class LiveSubstitutionsApi(APIView):
+    permission_classes = (IsManager,)  # contractors: their rewrite session's tools
+
     class InputSerializer(_PairInput):
         class SpanSerializer(serializers.Serializer):
             field = serializers.ChoiceField(choices=FIELDS)

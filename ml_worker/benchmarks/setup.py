@@ -52,5 +52,6 @@ def bench_version(path: Path) -> ClassifierVersion:
 def bench_user_token() -> str:
     from rest_framework.authtoken.models import Token
 
-    user = User.objects.create_user(email=f"bench-{uuid.uuid4().hex[:8]}@example.com", role=Role.CONTRACTOR)
+    # A manager: the bare live tools the benchmark calls answer managers only.
+    user = User.objects.create_user(email=f"bench-{uuid.uuid4().hex[:8]}@example.com", role=Role.MANAGER)
     return str(Token.objects.create(user=user).key)

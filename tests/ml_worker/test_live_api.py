@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 PAIR = {"prompt": "tom went to the park . it was a sunny day .", "completion": "anna hurt the dog ."}
 
 
-def test_score_returns_probability_threshold_verdict_and_version(contractor_client, tiny_version) -> None:
-    response = contractor_client.post("/api/v1/score/", PAIR)
+def test_score_returns_probability_threshold_verdict_and_version(manager_client, tiny_version) -> None:
+    response = manager_client.post("/api/v1/score/", PAIR)
     assert response.status_code == 200, response.json()
     body = response.json()
     expected = runtime.classifier_for(tiny_version).score([(PAIR["prompt"], PAIR["completion"])])[0]
@@ -26,8 +26,8 @@ def test_score_returns_probability_threshold_verdict_and_version(contractor_clie
     assert body["classifier_version"] == tiny_version.pk
 
 
-def test_score_a_named_older_version(contractor_client, tiny_version) -> None:
-    response = contractor_client.post("/api/v1/score/", {**PAIR, "classifier_version": tiny_version.pk})
+def test_score_a_named_older_version(manager_client, tiny_version) -> None:
+    response = manager_client.post("/api/v1/score/", {**PAIR, "classifier_version": tiny_version.pk})
     assert response.status_code == 200
 
 
@@ -40,27 +40,27 @@ def test_score_a_named_older_version(contractor_client, tiny_version) -> None:
         ({"prompt": "only a prompt"}, "validation_error"),
     ],
 )
-def test_bad_text_is_a_clear_400(contractor_client, tiny_version, payload, code) -> None:
-    response = contractor_client.post("/api/v1/score/", payload)
+def test_bad_text_is_a_clear_400(manager_client, tiny_version, payload, code) -> None:
+    response = manager_client.post("/api/v1/score/", payload)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == code
     assert response.json()["error"]["message"]
 
 
-def test_completion_over_the_token_limit_is_a_400_not_a_500(contractor_client, tiny_version) -> None:
-    response = contractor_client.post("/api/v1/score/", {**PAIR, "completion": "tom smiled . " * 60})
+def test_completion_over_the_token_limit_is_a_400_not_a_500(manager_client, tiny_version) -> None:
+    response = manager_client.post("/api/v1/score/", {**PAIR, "completion": "tom smiled . " * 60})
     assert response.status_code == 400
     assert "token" in response.json()["error"]["message"]
 
 
-def test_unknown_version_is_404(contractor_client, tiny_version) -> None:
-    response = contractor_client.post("/api/v1/score/", {**PAIR, "classifier_version": 987654})
+def test_unknown_version_is_404(manager_client, tiny_version) -> None:
+    response = manager_client.post("/api/v1/score/", {**PAIR, "classifier_version": 987654})
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "unknown_version"
 
 
-def test_no_active_version_is_a_409_that_says_what_to_do(contractor_client, db) -> None:
-    response = contractor_client.post("/api/v1/score/", PAIR)
+def test_no_active_version_is_a_409_that_says_what_to_do(manager_client, db) -> None:
+    response = manager_client.post("/api/v1/score/", PAIR)
     assert response.status_code == 409
     assert "promote" in response.json()["error"]["message"]
 
@@ -70,14 +70,14 @@ def test_anonymous_users_are_refused(anon_client, tiny_version) -> None:
 
 
 def test_no_worker_running_is_503_within_the_timeout(
-    contractor_client, tiny_version: ClassifierVersion, settings
+    manager_client, tiny_version: ClassifierVersion, settings
 ) -> None:
     settings.GAUNTLET_LIVE_TIMEOUT = 1.0
     app.conf.task_always_eager = False
     settings.CELERY_TASK_ALWAYS_EAGER = False
     try:
         started = time.monotonic()
-        response = contractor_client.post("/api/v1/score/", PAIR)
+        response = manager_client.post("/api/v1/score/", PAIR)
         elapsed = time.monotonic() - started
     finally:
         app.conf.task_always_eager = True
@@ -88,8 +88,8 @@ def test_no_worker_running_is_503_within_the_timeout(
     assert elapsed < 3.0
 
 
-def test_saliency_spans_are_character_offsets_into_the_texts(contractor_client, tiny_version) -> None:
-    response = contractor_client.post("/api/v1/saliency/", PAIR)
+def test_saliency_spans_are_character_offsets_into_the_texts(manager_client, tiny_version) -> None:
+    response = manager_client.post("/api/v1/saliency/", PAIR)
     assert response.status_code == 200, response.json()
     tokens = response.json()["tokens"]
     for token in tokens:
@@ -99,10 +99,10 @@ def test_saliency_spans_are_character_offsets_into_the_texts(contractor_client, 
 
 
 def test_substitutions_are_rescored_and_sorted_by_how_much_they_lower_the_score(
-    contractor_client, tiny_version
+    manager_client, tiny_version
 ) -> None:
     span = {"field": "completion", "start": 5, "end": 9}  # "hurt"
-    response = contractor_client.post("/api/v1/substitutions/", {**PAIR, "span": span, "k": 5}, format="json")
+    response = manager_client.post("/api/v1/substitutions/", {**PAIR, "span": span, "k": 5}, format="json")
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["word"] == "hurt"
@@ -126,7 +126,7 @@ def test_substitutions_are_rescored_and_sorted_by_how_much_they_lower_the_score(
         {"field": "title", "start": 0, "end": 3},
     ],
 )
-def test_a_span_outside_the_text_is_a_400(contractor_client, tiny_version, span) -> None:
-    response = contractor_client.post("/api/v1/substitutions/", {**PAIR, "span": span}, format="json")
+def test_a_span_outside_the_text_is_a_400(manager_client, tiny_version, span) -> None:
+    response = manager_client.post("/api/v1/substitutions/", {**PAIR, "span": span}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["message"]

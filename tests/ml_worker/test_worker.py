@@ -19,14 +19,14 @@ PAIR = {"prompt": "tom went to the park . it was a sunny day .", "completion": "
 
 
 def test_live_score_and_saliency_through_a_real_worker(
-    worker, contractor_client, tiny_version, settings
+    worker, manager_client, tiny_version, settings
 ) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.GAUNTLET_LIVE_TIMEOUT = 30.0  # the first request loads the model in the worker
-    score = contractor_client.post("/api/v1/score/", PAIR)
+    score = manager_client.post("/api/v1/score/", PAIR)
     assert score.status_code == 200, score.json()
     assert score.json()["classifier_version"] == tiny_version.pk
-    saliency = contractor_client.post("/api/v1/saliency/", PAIR)
+    saliency = manager_client.post("/api/v1/saliency/", PAIR)
     assert saliency.status_code == 200, saliency.json()
     assert saliency.json()["score"] == pytest.approx(score.json()["score"], abs=1e-6)
     words = [(t["field"], t["text"]) for t in saliency.json()["tokens"]]
