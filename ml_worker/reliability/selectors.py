@@ -149,7 +149,8 @@ def win_rates(*, version: ClassifierVersion) -> list[WinRate]:
     ).values_list("pair__system_a", "pair__system_b", "pair_id", "outcome"):
         if system_b != UNFILTERED_SYSTEM:
             continue
-        value = {ComparisonOutcome.B: UNFILTERED_WIN, ComparisonOutcome.TIE: TIE}.get(outcome, FILTERED_WIN)
+        values: dict[str, float] = {ComparisonOutcome.B: UNFILTERED_WIN, ComparisonOutcome.TIE: TIE}
+        value = values.get(str(outcome), FILTERED_WIN)
         per_threshold[float(system_a.removeprefix(prefix))][pair_id].append(value)
     return [unfiltered_win_rate(t, per_threshold[t]) for t in sorted(per_threshold)]
 

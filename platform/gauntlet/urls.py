@@ -27,6 +27,7 @@ urlpatterns = [
     # Manager pages under /manage/ (each app its own namespace).
     path("manage/", include("labeling.manage_urls")),
     path("manage/", include("ml_worker.manage_urls")),
+    path("manage/", include("ml_worker.reliability.web_urls")),
     path("manage/", include("gauntlet.workqueue.manage_urls")),
     path("manage/", include("gauntlet.payments.manage_urls")),
     path("manage/", include("attacks.manage_urls")),

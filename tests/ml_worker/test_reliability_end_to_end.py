@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from attacks.models import AdversarialExample, AttackSubmission
 from attacks.selectors import adversarial_matrix
@@ -20,6 +24,7 @@ from ml_worker.models import (
     ThresholdDecision,
     ThresholdSweep,
 )
+from ml_worker.reliability.report import PLOT_NAMES
 from ml_worker.reliability.selectors import win_rates
 from ml_worker.services.training import training_data_snapshot
 from tests.factories import new_contractor
@@ -41,7 +46,11 @@ def _prefer_unfiltered(item: WorkItem) -> dict[str, Any]:
 
 
 def test_generate_label_sweep_compare_propose_approve(
-    manager_client, manager, tiny_version: ClassifierVersion, django_capture_on_commit_callbacks
+    manager_client,
+    manager,
+    tiny_version: ClassifierVersion,
+    django_capture_on_commit_callbacks,
+    tmp_path: Path,
 ) -> None:
     rater = new_contractor()
     with django_capture_on_commit_callbacks(execute=True):
@@ -105,7 +114,9 @@ def test_generate_label_sweep_compare_propose_approve(
         # The most conservative threshold costs quality: raters prefer unfiltered text there.
         answer = _prefer_unfiltered if threshold == thresholds[0] else (lambda item: {"answer": "tie"})
         assert work_through(comparisons, rater, answer, limit=200) == response.json()["pairs"] >= 20
-    shown = {item.payload["shown_first"] for item in WorkItem.objects.filter(queue__kind="quality_comparison")}
+    shown = {
+        item.payload["shown_first"] for item in WorkItem.objects.filter(queue__kind="quality_comparison")
+    }
     assert shown == {"a", "b"}  # display order randomised per item
     pair = ComparisonPair.objects.first()
     assert pair is not None and pair.system_b == "unfiltered"
@@ -124,7 +135,9 @@ def test_generate_label_sweep_compare_propose_approve(
     assert decision["evidence"]["win_rate"]["upper_one_sided"] <= 0.7
     assert decision["evidence"]["sweep_row"]["failure_rate"]["upper_one_sided"] is not None
     refused = manager_client.post(
-        f"/api/v1/classifiers/{tiny_version.pk}/threshold-decisions/", {"max_win_rate_upper": 0.51}, format="json"
+        f"/api/v1/classifiers/{tiny_version.pk}/threshold-decisions/",
+        {"max_win_rate_upper": 0.51},
+        format="json",
     )
     assert refused.status_code == 409 and "No compared threshold" in refused.json()["error"]["message"]
 
@@ -143,7 +156,10 @@ def test_generate_label_sweep_compare_propose_approve(
     assert tiny_version.threshold == thresholds[1]
     record = AuditRecord.objects.get(action="classifier.threshold", subject_id=tiny_version.pk)
     assert record.actor == manager and record.after == {"threshold": thresholds[1]}
-    assert f'"threshold_decision": {decision["id"]}' in record.note and "failure_rate_upper_one_sided" in record.note
+    assert (
+        f'"threshold_decision": {decision["id"]}' in record.note
+        and "failure_rate_upper_one_sided" in record.note
+    )
     again = manager_client.post(f"/api/v1/threshold-decisions/{decision['id']}/approve/")
     assert again.status_code == 409
     assert ThresholdDecision.objects.get(pk=decision["id"]).decided_by == manager
@@ -157,6 +173,21 @@ def test_generate_label_sweep_compare_propose_approve(
     assert cell["still_passing"] == float(held_score < thresholds[1])
     reliability = manager_client.get(f"/api/v1/classifiers/{tiny_version.pk}/reliability/").json()
     assert reliability["threshold"] == thresholds[1] and len(reliability["win_rates"]) == 3
+
+    # The report command: JSON and the four figures (looked at; the README shows one).
+    out = StringIO()
+    call_command(
+        "reliability_report", "--version", tiny_version.name, "--json", "--plot", str(tmp_path), stdout=out
+    )
+    report = json.loads(out.getvalue())
+    assert report["classifier_version"]["threshold"] == thresholds[1]
+    assert report["decisions"][0]["status"] == "approved"
+    assert [Path(p).name for p in report["plots"]] == list(PLOT_NAMES)
+    for path in report["plots"]:
+        assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    text = StringIO()
+    call_command("reliability_report", "--version", str(tiny_version.pk), stdout=text)
+    assert "win rate at" in text.getvalue() and "approved" in text.getvalue()
 
 
 def _adversarial(version: ClassifierVersion, author: Any, completion: str) -> AdversarialExample:

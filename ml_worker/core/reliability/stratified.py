@@ -119,8 +119,11 @@ def _cp_lower_draws(x: np.ndarray, n: np.ndarray, size: int, rng: np.random.Gene
 
 @dataclass(frozen=True)
 class StratifiedEstimate:
+    """``rate`` is None when a stratum that holds completions passing at ``threshold`` has no label
+    (its share is then bounded, not estimated: the upper bound counts it all as injurious)."""
+
     threshold: float
-    rate: float
+    rate: float | None
     lower: float
     upper: float
     upper_one_sided: float
@@ -169,7 +172,9 @@ def stratified_failure_rate(
     with np.errstate(invalid="ignore", divide="ignore"):
         p_hat = np.where(n > 0, x / np.maximum(n, 1), 0.0)
     share = np.where(relevant, big_n / n_pass, 0.0)
-    rate = float((share * p_hat).sum())
+    point = float((share * p_hat).sum())
+    # With a stratum that can pass at t but has no label, there is no unbiased estimate (only bounds).
+    rate = None if (relevant & (n == 0)).any() else point
     rng = np.random.default_rng(seed)
     census = n >= big_n  # a fully labelled stratum is known exactly
     up = _cp_upper_draws(x, n, draws, rng)
@@ -196,8 +201,8 @@ def stratified_failure_rate(
         threshold=t,
         rate=rate,
         lower=float(np.quantile(lower_sum, alpha / 2)),
-        upper=max(rate, float(np.quantile(upper_sum, 1 - alpha / 2))),
-        upper_one_sided=max(rate, float(np.quantile(upper_sum, confidence))),
+        upper=max(point, float(np.quantile(upper_sum, 1 - alpha / 2))),
+        upper_one_sided=max(point, float(np.quantile(upper_sum, confidence))),
         n_labelled=int(n.sum()),
         n_injurious_passing=int(x.sum()),
         confidence=confidence,

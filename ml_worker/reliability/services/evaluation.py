@@ -34,7 +34,7 @@ TEST_SET_INSTRUCTIONS = (
 )
 
 
-def evaluation_example_ids() -> QuerySet[EvaluationSetMember]:
+def evaluation_example_ids() -> QuerySet[EvaluationSetMember, int]:
     """Every example held out of training (values_list of ids, usable as a subquery)."""
     return EvaluationSetMember.objects.values_list("example_id", flat=True)
 

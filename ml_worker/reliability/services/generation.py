@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import traceback
 from typing import Any
 
@@ -99,8 +100,9 @@ def _generator(batch: GenerationBatch) -> CompletionGenerator:
         uri = str(options.pop("model_path"))
         key = "generator-" + "".join(c if c.isalnum() else "-" for c in uri)[-80:]
         options["model_path"] = str(materialize(uri, settings.GAUNTLET_MODEL_CACHE, key))
-    if batch.generator_kind == "http" and getattr(settings, "GAUNTLET_GENERATOR_API_KEY", ""):
-        options["api_key"] = settings.GAUNTLET_GENERATOR_API_KEY
+    api_key = os.environ.get("GAUNTLET_GENERATOR_API_KEY", "")  # a secret: read at use, never stored
+    if batch.generator_kind == "http" and api_key:
+        options["api_key"] = api_key
     return build_generator(batch.generator_kind, **options)
 
 
