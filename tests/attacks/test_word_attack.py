@@ -8,6 +8,7 @@ import pytest
 from attacks.models import AdversarialExample, AttackBatch, CandidateStatus, SubmissionStatus
 from attacks.reports import cost_per_adversarial_example
 from attacks.services.word_attack import attack_batch_create, attack_batch_run
+from gauntlet.api import ApiError
 from gauntlet.workqueue.models import WorkItem
 from gauntlet.workqueue.services import assignment_claim, assignment_submit
 from labeling.models import Example, Source
@@ -76,6 +77,7 @@ def test_a_batch_sends_what_passes_to_blind_verification_and_verified_ones_are_c
     passed = batch.candidates.filter(status=CandidateStatus.PASSED).select_related("submission__example")
     for candidate in passed:
         submission = candidate.submission
+        assert submission is not None
         assert submission.source == "word_attack" and submission.author is None
         assert submission.status == SubmissionStatus.PENDING  # never trusted automatically
         assert submission.example.source == Source.PARAPHRASE
@@ -115,10 +117,9 @@ def test_bad_attack_settings_are_refused_with_a_message(
         format="json",
     )
     assert response.status_code == 400 and "query_budget" in response.json()["error"]["message"]
-    with pytest.raises(Exception, match="verification"):
-        attack_batch_create(
-            created_by=None, verification_queue=tiny_version and _not_verification(), selection="injurious"
-        )
+    with pytest.raises(ApiError, match="verification"):
+        attack_batch_create(created_by=None, verification_queue=_not_verification(), selection="injurious")
+    assert not AttackBatch.objects.exists()  # nothing half written
 
 
 def _not_verification():  # type: ignore[no-untyped-def]
