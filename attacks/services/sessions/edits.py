@@ -17,6 +17,7 @@ from attacks.services.sessions.access import (
 from attacks.services.sessions.lapse import rewrite_session_close_if_lapsed
 from gauntlet.accounts.models import User
 from gauntlet.api import ApiError
+from labeling.services.examples import example_fields_clean
 
 
 def rewrite_edit_record(
@@ -40,6 +41,9 @@ def _edit_record(
     if tool not in EditTool.values or tool == EditTool.SEED:
         choices = ", ".join(v for v in EditTool.values if v != EditTool.SEED)
         raise ApiError("invalid_tool", f"tool must be one of {choices}.", 400, fields={"tool": [choices]})
+    # Normalise now, as the example will be when it is registered: the live score, the submit's
+    # re-score and the stored example then all see one string (what is scored is what is stored).
+    prompt, completion = _clean(prompt=prompt, completion=completion)
     score = scoring.text_score(version=session.classifier_version, prompt=prompt, completion=completion)
     session_keep_alive(session, contractor)
     last = session.edits.order_by("-seq").values_list("seq", flat=True).first() or 0
@@ -49,6 +53,18 @@ def _edit_record(
     session.current_prompt, session.current_completion, session.current_score = prompt, completion, score
     session.save(update_fields=["current_prompt", "current_completion", "current_score"])
     return edit
+
+
+def _clean(*, prompt: str, completion: str) -> tuple[str, str]:
+    fields, errors = example_fields_clean(prompt=prompt, completion=completion)
+    if errors:
+        raise ApiError(
+            "invalid_text",
+            "; ".join(e.reason for e in errors),
+            400,
+            fields={e.field: [e.reason] for e in errors},
+        )
+    return fields["prompt"], fields["completion"]
 
 
 def rewrite_saliency(*, session: RewriteSession, contractor: User) -> dict[str, Any]:
