@@ -194,7 +194,7 @@ def payout_batch_rows(*, batch: PayoutBatch) -> list[dict[str, Any]]:
         .order_by("contractor__email", "currency")
     )
     history: dict[tuple[int, str], list[Decimal]] = defaultdict(list)
-    for r in (
+    for earlier in (
         LedgerEntry.objects.filter(
             contractor_id__in={r["contractor_id"] for r in rows},
             payout_line__batch__period_end__lt=batch.period_end,
@@ -203,7 +203,7 @@ def payout_batch_rows(*, batch: PayoutBatch) -> list[dict[str, Any]]:
         .annotate(total=Sum("amount"))
         .order_by("payout_line__batch__period_end")
     ):
-        history[(r["contractor_id"], r["currency"])].append(r["total"])
+        history[(earlier["contractor_id"], earlier["currency"])].append(earlier["total"])
     result = []
     for r in rows:
         sums = [*history[(r["contractor_id"], r["currency"])], r["total"]]
