@@ -111,6 +111,13 @@ def new_page(browser: Any, live_server: Any, _warm_urls: None) -> Iterator[Calla
     page_errors: list[str] = []
     yield make
     for context in contexts:
+        # Let requests the page still has in flight (a prefetch, a heartbeat) finish first: a request
+        # the server is still answering holds locks the database flush after the test would wait on.
+        for open_page in context.pages:
+            try:
+                open_page.wait_for_load_state("networkidle", timeout=5_000)
+            except playwright_api.Error:
+                pass
         context.close()
     outside = [url for guard in guards for url in guard.outside]
     assert not outside, f"the page requested something outside this machine: {outside}"
