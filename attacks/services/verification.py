@@ -8,6 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from attacks.models import AdversarialExample, AttackSource, AttackSubmission, SubmissionStatus
+from attacks.services.near_duplicates import (
+    ADVERSARIAL,
+    near_duplicate_candidates,
+    near_duplicate_find,
+    near_duplicate_lock,
+)
 from gauntlet.accounts.models import User
 from gauntlet.common.enqueue import task_send_on_commit
 from gauntlet.payments.services import bonus_award_rule, bonus_reverse
@@ -43,7 +49,7 @@ def _verdict(consensus: Consensus) -> tuple[str, str]:
 def _lock_submission(item: WorkItem) -> AttackSubmission | None:
     return (
         AttackSubmission.objects.select_for_update(of=("self",))
-        .select_related("session__assignment__queue", "classifier_version", "author")
+        .select_related("session__assignment__queue", "classifier_version", "author", "example")
         .filter(example_id=item.payload.get("example_id"))
         .first()
     )
@@ -66,6 +72,10 @@ def verification_outcome_record(*, item: WorkItem, consensus: Consensus) -> Atta
     if submission is None:
         return None
     status, feedback = _verdict(consensus)
+    if status == SubmissionStatus.VERIFIED:
+        duplicate = _duplicate_of_verified(submission)
+        if duplicate is not None:  # the same trick was verified first: one trick, one bonus
+            status, feedback = SubmissionStatus.FAILED, f"Verified injurious, but {duplicate}"
     if (submission.status, submission.feedback) != (status, feedback):
         submission.status, submission.feedback, submission.decided_at = status, feedback, timezone.now()
         submission.save(update_fields=["status", "feedback", "decided_at"])
@@ -92,6 +102,27 @@ def verification_outcome_record(*, item: WorkItem, consensus: Consensus) -> Atta
         task_send_on_commit("attacks.tasks.refresh_adversarial_matrix")
     _pay_author_bonus(submission)
     return submission
+
+
+def _duplicate_of_verified(submission: AttackSubmission) -> str | None:
+    """Checked again at verification, under the near-duplicate lock: is this text too close to an
+    adversarial example verified before it (e.g. two near-identical texts pending together)? The
+    message, or None. A submission already holding its adversarial example keeps it."""
+    if AdversarialExample.objects.filter(submission=submission).exists():
+        return None
+    near_duplicate_lock()
+    verified = [
+        row
+        for row in near_duplicate_candidates(
+            author=submission.author, exclude_example_id=submission.example_id
+        )
+        if row[1] == ADVERSARIAL
+    ]
+    example = submission.example
+    duplicate = near_duplicate_find(
+        prompt=example.prompt, completion=example.completion, author=submission.author, candidates=verified
+    )
+    return None if duplicate is None else duplicate.message()
 
 
 @transaction.atomic
