@@ -16,10 +16,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from rest_framework.exceptions import ValidationError
 
+from attacks.models import Condition
+from gauntlet.accounts.models import User
+from gauntlet.api import ApiError
 from gauntlet.workqueue.models import Assignment, Queue, WorkItem
 from gauntlet.workqueue.registry import TaskKind
 from labeling.kinds import ExampleInjuryLabelKind
@@ -27,12 +31,28 @@ from labeling.models import Consensus, Example
 
 REWRITE = "rewrite"
 VERIFICATION = "verification"
+MAX_FILLERS = 20
+
+
+@dataclass(frozen=True)
+class RewriteSettings:
+    condition: str  # Condition: tool_assisted (live score, saliency, substitutions) or manual
+    verification_queue_id: int | None  # where submitted rewrites are verified; required to submit
+
+
+def _settings_object(kind_settings: Any) -> dict[str, Any]:
+    if kind_settings is None:
+        return {}
+    if not isinstance(kind_settings, dict):
+        raise ValidationError({"kind_settings": ["An object (or left out)."]})
+    return kind_settings
 
 
 class RewriteKind(TaskKind):
     """Rewrite a seed (payload ``{"example_id": N}``) until the classifier passes it while it stays injurious.
 
-    Claiming opens (or returns) the assignment's RewriteSession; the submission is only
+    Claiming is refused (409, nothing leased) while no classifier is active; a claim opens the
+    assignment's RewriteSession (:meth:`on_claim`); the submission is only
     made through ``POST /api/v1/rewrite-sessions/{id}/submit/`` (which re-scores the text),
     never by the generic assignment submit.
     """
@@ -47,11 +67,82 @@ class RewriteKind(TaskKind):
             raise ValidationError({"example_id": [f"There is no example {value}."]})
         return {"example_id": value}
 
-    def present(self, *, assignment: Assignment) -> dict[str, Any]:
-        from attacks.selectors import rewrite_session_threshold
+    label = "Rewrite (attack)"
+
+    def clean_settings(self, *, queue: Queue, kind_settings: Any) -> dict[str, Any]:
+        raw = _settings_object(kind_settings)
+        errors: dict[str, list[str]] = {
+            key: ["Not a setting of rewrite queues."]
+            for key in sorted(set(raw) - {"condition", "verification_queue_id"})
+        }
+        cleaned: dict[str, Any] = {}
+        if "condition" in raw:
+            if raw["condition"] not in Condition.values:
+                errors["condition"] = [f"One of {', '.join(Condition.values)}."]
+            else:
+                cleaned["condition"] = raw["condition"]
+        if "verification_queue_id" in raw:
+            target = raw["verification_queue_id"]
+            if isinstance(target, bool) or not isinstance(target, int):
+                errors["verification_queue_id"] = ["The id (an integer) of a verification queue."]
+            elif not Queue.objects.filter(pk=target, kind=VERIFICATION).exists():
+                errors["verification_queue_id"] = [f"There is no verification queue {target}."]
+            else:
+                cleaned["verification_queue_id"] = target
+        if errors:
+            raise ValidationError({"kind_settings": errors})
+        return cleaned
+
+    def settings(self, queue: Queue) -> RewriteSettings:
+        """The queue's settings, typed, with their defaults."""
+        raw = queue.kind_settings if isinstance(queue.kind_settings, dict) else {}
+        condition = raw.get("condition", Condition.TOOL_ASSISTED)
+        target = raw.get("verification_queue_id")
+        return RewriteSettings(
+            condition=condition if condition in Condition.values else Condition.TOOL_ASSISTED,
+            verification_queue_id=target
+            if isinstance(target, int) and not isinstance(target, bool)
+            else None,
+        )
+
+    def check_claim(self, *, queue_id: int, contractor: User) -> None:
+        """No seed is leased while there is no classifier to attack (it would be leased and then refused)."""
+        from ml_worker.selectors import classifier_version_active
+
+        if classifier_version_active() is None:
+            raise ApiError(
+                "no_active_classifier",
+                "No classifier version is active; a manager must promote one first.",
+                409,
+            )
+
+    def on_claim(self, *, assignment: Assignment) -> None:
+        """Open the assignment's session (scores the seed once); a claim handed back finds it open."""
         from attacks.services.sessions.opening import rewrite_session_open
 
-        session = rewrite_session_open(assignment=assignment)
+        rewrite_session_open(assignment=assignment)
+
+    def present(self, *, assignment: Assignment) -> dict[str, Any]:
+        """The session as it stands (a read: the session was opened by :meth:`on_claim`). Before it
+        exists (its opening failed, e.g. no gpu worker answered) the seed and ``session_id: null``."""
+        from attacks.models import RewriteSession
+        from attacks.selectors import rewrite_session_threshold
+
+        session = (
+            RewriteSession.objects.select_related("seed", "classifier_version")
+            .filter(assignment_id=assignment.pk)
+            .first()
+        )
+        if session is None:
+            seed = Example.objects.only("prompt", "completion").get(pk=assignment.item.payload["example_id"])
+            return {
+                "session_id": None,
+                "condition": self.settings(assignment.queue).condition,
+                "seed": {"prompt": seed.prompt, "completion": seed.completion},
+                "prompt": seed.prompt,
+                "completion": seed.completion,
+                "instructions": assignment.queue.description,
+            }
         return {
             "session_id": session.pk,
             "condition": session.condition,
@@ -95,6 +186,30 @@ class VerificationKind(ExampleInjuryLabelKind):
     """
 
     kind = VERIFICATION
+    label = "Verification"
+
+    def clean_settings(self, *, queue: Queue, kind_settings: Any) -> dict[str, Any]:
+        """Labeling's consensus settings, plus ``fillers_per_submission`` (an integer, 0 to 20)."""
+        raw = dict(_settings_object(kind_settings))
+        fillers = raw.pop("fillers_per_submission", None)
+        errors: dict[str, Any] = {}
+        try:
+            cleaned = super().clean_settings(queue=queue, kind_settings=raw)
+        except ValidationError as exc:
+            detail = exc.detail.get("kind_settings") if isinstance(exc.detail, dict) else exc.detail
+            if isinstance(detail, dict):
+                errors.update(detail)
+            else:
+                errors["consensus"] = detail
+            cleaned = {}
+        if fillers is not None:
+            if isinstance(fillers, bool) or not isinstance(fillers, int) or not 0 <= fillers <= MAX_FILLERS:
+                errors["fillers_per_submission"] = [f"An integer from 0 to {MAX_FILLERS}."]
+            else:
+                cleaned["fillers_per_submission"] = fillers
+        if errors:
+            raise ValidationError({"kind_settings": errors})
+        return cleaned
 
     def on_item_complete(self, *, item: WorkItem) -> None:
         from attacks.services.verification import verification_escalated, verification_outcome_record
@@ -106,15 +221,15 @@ class VerificationKind(ExampleInjuryLabelKind):
         elif consensus is not None:
             verification_escalated(item=item, consensus=consensus)
 
+    def on_consensus_adjudicated(self, *, item: WorkItem, consensus: Consensus) -> None:
+        """A manager decided what verifiers could not: the attack's verdict (and bonus) follows."""
+        from attacks.services.verification import verification_outcome_record
+
+        verification_outcome_record(item=item, consensus=consensus)
+
     def on_assignment_rejected(self, *, assignment: Assignment) -> None:
         """The verdict resting on a rejected verifier's vote is open again until a replacement decides."""
         from attacks.services.verification import verification_reopen
 
         super().on_assignment_rejected(assignment=assignment)
         verification_reopen(item=assignment.item)
-
-    def on_consensus_adjudicated(self, *, item: WorkItem, consensus: Consensus) -> None:
-        """A manager decided what verifiers could not: the attack's verdict (and bonus) follows."""
-        from attacks.services.verification import verification_outcome_record
-
-        verification_outcome_record(item=item, consensus=consensus)

@@ -20,7 +20,8 @@ from gauntlet.agreement.metrics import cohen_kappa_pairs
 from gauntlet.agreement.raters import flag_raters, rater_stats
 from gauntlet.agreement.report import agreement_report, json_safe
 from gauntlet.agreement.table import COMPARISON_OUTCOMES, INJURIOUS, NOT_INJURIOUS
-from gauntlet.workqueue.models import JUDGED_STATUSES, Assignment, Queue, QueueKind, WorkItem
+from gauntlet.workqueue import registry
+from gauntlet.workqueue.models import JUDGED_STATUSES, Assignment, Queue, WorkItem
 from gauntlet.workqueue.selectors import contractor_gold_accuracy
 from labeling.models import Comparison, ComparisonOutcome, Consensus, Label
 
@@ -114,7 +115,7 @@ def queue_comparison_summary(*, queue: Queue) -> dict[str, Any]:
 def queue_agreement(*, queue: Queue) -> dict[str, Any]:
     """Every agreement figure for a queue (see :func:`gauntlet.agreement.report.agreement_report`)."""
     thresholds = flag_thresholds()
-    if queue.kind == QueueKind.QUALITY_COMPARISON:
+    if registry.get_kind(queue.kind).judgments == "comparisons":
         rows = list(
             Comparison.objects.filter(queue=queue, rejected=False)
             .order_by("id")

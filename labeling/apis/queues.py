@@ -15,19 +15,25 @@ from rest_framework.views import APIView
 from gauntlet.accounts.permissions import IsManager
 from gauntlet.api import ApiError, Pagination
 from gauntlet.common import storage
-from gauntlet.workqueue.models import Queue, QueueKind
+from gauntlet.workqueue import registry
+from gauntlet.workqueue.models import Queue
 from labeling.models import Consensus
 from labeling.selectors import queue_agreement, queue_comparison_summary
 from labeling.services.consensus import queue_consensus_recompute
 from labeling.services.exports import FORMATS, ExportError, dataset_export
 
 
-def _queue(queue_id: int, *kinds: str) -> Queue:
+def _queue(queue_id: int, capability: str, value: object = None) -> Queue:
+    """The queue, if its kind has ``capability`` (a :class:`~gauntlet.workqueue.registry.TaskKind`
+    attribute: ``judgments``, ``has_consensus``, ``is_exportable``; equal to ``value`` when given);
+    400 naming the kinds that do."""
     queue = get_object_or_404(Queue, pk=queue_id)
-    if kinds and queue.kind not in kinds:
+    found = getattr(registry.get_kind(queue.kind), capability, None)
+    if not found or (value is not None and found != value):
+        able = registry.kinds_with(capability, value)
         raise ApiError(
             "wrong_queue_kind",
-            f"Queue {queue_id} is a {queue.kind} queue; this endpoint is for {' or '.join(kinds)} queues.",
+            f"Queue {queue_id} is a {queue.kind} queue; this endpoint is for {' or '.join(able)} queues.",
             status.HTTP_400_BAD_REQUEST,
         )
     return queue
@@ -61,7 +67,7 @@ class QueueAgreementApi(APIView):
 
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, queue_id: int) -> Response:
-        queue = _queue(queue_id, QueueKind.INJURY_LABEL, QueueKind.QUALITY_COMPARISON)
+        queue = _queue(queue_id, "judgments")
         return Response(self.OutputSerializer(queue_agreement(queue=queue)).data)
 
 
@@ -84,7 +90,7 @@ class QueueConsensusListApi(APIView):
 
     @extend_schema(responses={200: OutputSerializer(many=True)})
     def get(self, request: Request, queue_id: int) -> Response:
-        queue = _queue(queue_id, QueueKind.INJURY_LABEL)
+        queue = _queue(queue_id, "has_consensus")
         paginator = Pagination()
         page = paginator.paginate_queryset(
             Consensus.objects.filter(queue=queue).order_by("id"), request, view=self
@@ -103,7 +109,7 @@ class QueueConsensusRecomputeApi(APIView):
 
     @extend_schema(request=None, responses={200: OutputSerializer})
     def post(self, request: Request, queue_id: int) -> Response:
-        queue = _queue(queue_id, QueueKind.INJURY_LABEL)
+        queue = _queue(queue_id, "has_consensus")
         written = queue_consensus_recompute(queue=queue)
         return Response(self.OutputSerializer({"queue_id": queue.pk, "recomputed": written}).data)
 
@@ -121,7 +127,7 @@ class QueueComparisonSummaryApi(APIView):
 
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, queue_id: int) -> Response:
-        queue = _queue(queue_id, QueueKind.QUALITY_COMPARISON)
+        queue = _queue(queue_id, "judgments", "comparisons")
         return Response(self.OutputSerializer(queue_comparison_summary(queue=queue)).data)
 
 
@@ -161,7 +167,7 @@ class QueueDatasetExportApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
     def post(self, request: Request, queue_id: int) -> Response:
-        queue = _queue(queue_id, QueueKind.INJURY_LABEL)
+        queue = _queue(queue_id, "is_exportable")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values: dict[str, Any] = data.validated_data

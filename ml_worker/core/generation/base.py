@@ -59,24 +59,3 @@ def first_sentence(text: str, max_chars: int = 300) -> str:
     match = _SENTENCE_END.search(line + " ")
     sentence = line[: match.end()] if match else line
     return sentence[:max_chars].strip()
-
-
-def build_generator(kind: str, **settings: Any) -> CompletionGenerator:
-    """The generator of ``kind`` (``story_world``, ``hf`` with ``model_path``, ``http`` with ``base_url``
-    and ``model``). Unknown kinds and missing settings raise GeneratorError naming what to fix."""
-    try:
-        if kind == "story_world":
-            from ml_worker.core.generation.story import StoryWorldGenerator
-
-            return StoryWorldGenerator(**settings)
-        if kind == "hf":
-            from ml_worker.core.generation.hf import HFCausalLMGenerator
-
-            return HFCausalLMGenerator(**settings)
-        if kind == "http":
-            from ml_worker.core.generation.http import HTTPCompletionGenerator
-
-            return HTTPCompletionGenerator(**settings)
-    except TypeError as error:
-        raise GeneratorError(f"bad settings for the {kind} generator: {error}") from error
-    raise GeneratorError(f"unknown generator kind {kind!r}; choose from {', '.join(KINDS)}")

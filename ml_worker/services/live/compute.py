@@ -122,10 +122,10 @@ def live_substitutions_compute(
             clf,
             prompt,
             completion,
-            field=field,
+            field="prompt" if field == "prompt" else "completion",  # checked against FIELDS above
             start=start,
             end=end,
-            k=k,  # type: ignore[arg-type]
+            k=k,
             masked_lm=runtime.masked_lm(),
             # Exact re-scoring is one forward per candidate: the pool is what the latency is made of.
             candidate_pool=max(k + 1, settings.GAUNTLET_SUBSTITUTION_CANDIDATES),

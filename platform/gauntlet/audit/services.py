@@ -35,7 +35,7 @@ def audit_record(
         return None
     return AuditRecord.objects.create(
         action=str(action),
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
         subject_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
         subject_id=subject.pk,
         subject_repr=str(subject)[:200],

@@ -149,7 +149,7 @@ class WorkItem(models.Model):
             ),
             # What a claim walks: only items with a free slot are in it, so a claim never
             # scans past items that are fully leased. The condition is spelled exactly
-            # like the filter in services.claiming.candidate_sql (the planner needs that).
+            # like the filter in services.claim_sql.candidate_sql (the planner needs that).
             models.Index(
                 fields=["queue", "is_gold", "-priority", "-judgments_received", "id"],
                 name="workitem_claimable",

@@ -20,18 +20,59 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from rest_framework.exceptions import ValidationError
+
 if TYPE_CHECKING:
+    from gauntlet.accounts.models import User
     from gauntlet.workqueue.models import Assignment, Queue, WorkItem
 
 
 class TaskKind:
     """Base class for a kind's handler; override what the kind needs.
 
-    ``validate_*`` methods raise ``rest_framework.exceptions.ValidationError``
+    The contract, in the order the engine uses it:
+
+    - ``clean_settings``: a queue's ``kind_settings`` checked and normalised when a manager creates
+      or edits the queue (field errors → 400); ``settings`` reads them back typed.
+    - ``check_claim``: may refuse a claim *before* anything is leased (raise an error).
+    - ``on_claim``: the claim's side effects (open a session, …), after the lease, idempotent: it
+      runs again when the contractor claims and is handed back the assignment they already hold.
+    - ``present``: a pure read of what the contractor sees (no writes, no model calls), so listing
+      one's assignments changes nothing.
+    - ``validate_submission`` / ``on_submit`` / ``gold_correct`` / ``on_item_complete`` /
+      ``on_assignment_rejected``: the submit and review lifecycle.
+
+    Capabilities (class attributes) say what the apps above may do with a kind's queues, so they
+    ask the kind instead of comparing names: ``judgments`` (where its judgments are stored:
+    ``"injury_labels"``, ``"comparisons"`` or None), ``has_consensus`` and ``is_exportable``.
+
+    ``validate_*`` and ``clean_settings`` raise ``rest_framework.exceptions.ValidationError``
     (a dict of field errors) for bad input; the API turns that into a 400.
     """
 
     kind: str = ""
+    label: str = ""  # what a manager reads, e.g. "Injury label"
+    judgments: str | None = None
+    has_consensus: bool = False
+    is_exportable: bool = False
+
+    def clean_settings(self, *, queue: Queue, kind_settings: Any) -> dict[str, Any]:
+        """The queue's ``kind_settings`` as stored: an object whose every key this kind knows.
+
+        The base kind takes none; a kind with settings overrides this (and :meth:`settings`)."""
+        if kind_settings in (None, {}):
+            return {}
+        if not isinstance(kind_settings, dict):
+            raise ValidationError({"kind_settings": ["An object (or left out)."]})
+        raise ValidationError(
+            {"kind_settings": {key: ["Not a setting of this kind."] for key in kind_settings}}
+        )
+
+    def check_claim(self, *, queue_id: int, contractor: User) -> None:
+        """Raise (a domain error saying why) to refuse a claim before anything is leased."""
+
+    def on_claim(self, *, assignment: Assignment) -> None:
+        """Side effects of a claim (the assignment is leased and committed). Idempotent."""
 
     def validate_item_payload(self, *, queue: Queue, payload: dict[str, Any]) -> dict[str, Any]:
         """Check and normalise an item's payload when a manager adds it. Returns the stored payload."""
@@ -46,8 +87,9 @@ class TaskKind:
         return answer
 
     def present(self, *, assignment: Assignment) -> dict[str, Any]:
-        """What the contractor sees for this assignment. Must be blind: no gold answer,
-        no other rater's judgment, no consensus, nothing the kind says to hide."""
+        """What the contractor sees for this assignment: a pure read (called on every list of
+        one's assignments). Must be blind: no gold answer, no other rater's judgment, no
+        consensus, nothing the kind says to hide."""
         return dict(assignment.item.payload)
 
     def validate_submission(self, *, assignment: Assignment, data: dict[str, Any]) -> dict[str, Any]:
@@ -87,7 +129,20 @@ def get_kind(kind: str) -> TaskKind:
 
 
 def registered_kinds() -> list[str]:
+    """Every kind name a queue may have: the registry is the only list of them."""
     return sorted(_KINDS)
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """``(name, label)`` of every registered kind, for forms and filters."""
+    return [(name, _KINDS[name].label or name) for name in sorted(_KINDS)]
+
+
+def kinds_with(capability: str, value: object = None) -> list[str]:
+    """The names of the registered kinds whose ``capability`` attribute is truthy, or equals
+    ``value`` when given (``kinds_with("has_consensus")``, ``kinds_with("judgments", "comparisons")``)."""
+    found = {name: getattr(handler, capability, None) for name, handler in _KINDS.items()}
+    return sorted(name for name, has in found.items() if (has == value if value is not None else has))
 
 
 def on_assignment_reviewed(listener: AssignmentListener) -> None:

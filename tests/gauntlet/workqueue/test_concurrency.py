@@ -16,7 +16,7 @@ from django.db.models import Count, F
 from gauntlet.accounts.models import User
 from gauntlet.workqueue.models import Assignment, AssignmentStatus, ItemState, Queue, WorkItem
 from gauntlet.workqueue.services import assignment_claim, assignment_submit, leases_expire
-from gauntlet.workqueue.services.claiming import CLAIM_LOCK_NAMESPACE
+from gauntlet.workqueue.services.claim_sql import CLAIM_LOCK_NAMESPACE
 from tests.gauntlet.workqueue.conftest import make_contractors, make_items, make_queue
 from tests.services import run_in_threads
 

@@ -22,8 +22,8 @@ moment it claims). It answers:
   ``leases.py``), or no candidate was free to take without waiting. The caller
   then runs the statement-by-statement claim, which handles both.
 
-Its statements are the statement path's own (:func:`~.claiming.candidate_sql`,
-:func:`~.claiming.lease_sql`), and its name carries a hash of its text, so code and
+Its statements are the statement path's own (:func:`~.claim_sql.candidate_sql`,
+:func:`~.claim_sql.lease_sql`), and its name carries a hash of its text, so code and
 function never disagree: ``migrate`` installs the version this code calls
 (``post_migrate``, see ``apps.py``), and a database not migrated since simply takes
 the statement path. Older versions are left in place for processes still running
@@ -43,6 +43,12 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from gauntlet.accounts.models import ContractorProfile, Qualification
 from gauntlet.common.sql import columns, fetch, instance_from_row, literal
 from gauntlet.workqueue.models import AssignmentStatus, Queue, QueueState, WorkItem
+from gauntlet.workqueue.services.claim_sql import (
+    ASSIGNMENTS_TABLE,
+    CLAIM_LOCK_NAMESPACE,
+    PROFILES_TABLE,
+    lease_sql,
+)
 
 QUEUE_PREFIX = "q_"
 ITEM_PREFIX = "i_"
@@ -58,14 +64,6 @@ HEAD_COLUMNS = (
 
 def _definition(db: BaseDatabaseWrapper) -> tuple[str, str]:
     """The function's name and its ``CREATE OR REPLACE FUNCTION`` statement."""
-    # Imported here: claiming imports this module.
-    from gauntlet.workqueue.services.claiming import (
-        ASSIGNMENTS_TABLE,
-        CLAIM_LOCK_NAMESPACE,
-        PROFILES_TABLE,
-        lease_sql,
-    )
-
     queue_fields = Queue._meta.concrete_fields
     q = {field.column: f"{QUEUE_PREFIX}{field.column}" for field in queue_fields}
     out = [*HEAD_COLUMNS]

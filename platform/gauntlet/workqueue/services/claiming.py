@@ -21,16 +21,20 @@ from django.utils import timezone
 
 from gauntlet.accounts.models import ContractorProfile, Role, User
 from gauntlet.common.sql import columns, fetch, instance_from_row, literal
+from gauntlet.workqueue import registry
 from gauntlet.workqueue.exceptions import ClaimRefused, QueueNotFound
-from gauntlet.workqueue.models import Assignment, AssignmentStatus, ItemState, Queue, WorkItem
-from gauntlet.workqueue.selectors import HELD_STATUSES, claim_refusal
+from gauntlet.workqueue.models import Assignment, AssignmentStatus, Queue, WorkItem
+from gauntlet.workqueue.selectors import claim_refusal
 from gauntlet.workqueue.services import claim_function
-from gauntlet.workqueue.services.leases import ASSIGNMENTS_TABLE, expire_due
-
-# pg_advisory_xact_lock(namespace, contractor id) serialises one contractor's claims.
-CLAIM_LOCK_NAMESPACE = 0x6761_7401
-ITEMS_TABLE = WorkItem._meta.db_table
-PROFILES_TABLE = ContractorProfile._meta.db_table
+from gauntlet.workqueue.services.claim_sql import (
+    ASSIGNMENTS_TABLE,
+    CLAIM_LOCK_NAMESPACE,
+    ITEMS_TABLE,
+    PROFILES_TABLE,
+    candidate_sql,
+    lease_sql,
+)
+from gauntlet.workqueue.services.leases import expire_due
 
 # Draws whether a claim serves gold; not for security, only for mixing.
 _gold_draw = random.Random()  # noqa: S311
@@ -99,49 +103,6 @@ def _serialised_fetch(sql: str, params: Sequence[Any], *, contractor: User) -> l
         reader = psycopg.Cursor(conn)
         reader.execute(sql, params, prepare=True)
     return reader.fetchall()
-
-
-def candidate_sql(*, lock: str, queue: str = "%s", gold: str = "%s", contractor: str = "%s") -> str:
-    """The best open item with a free slot for the contractor, with the given locking
-    clause; ``queue``, ``gold`` and ``contractor`` are what the statement names them by
-    (``%s`` placeholders by default, the claim function's variables there). The
-    constants are spelled out, so that a prepared plan can use the partial indexes that
-    name them."""
-    return f"""
-        SELECT i."id" FROM {ITEMS_TABLE} i
-        WHERE i."queue_id" = {queue} AND i."is_gold" = {gold} AND i."state" = {literal(ItemState.OPEN)}
-          AND i."judgments_received" < (i."judgments_wanted" - i."active_leases")
-          AND (i."author_id" IS NULL OR i."author_id" <> {contractor})
-          AND NOT EXISTS (
-              SELECT 1 FROM {ASSIGNMENTS_TABLE} a
-              WHERE a."item_id" = i."id" AND a."contractor_id" = {contractor}
-                AND a."status" IN ({literal(*HELD_STATUSES)})
-          )
-        ORDER BY i."priority" DESC, i."judgments_received" DESC, i."id"
-        LIMIT 1{lock}
-    """  # noqa: S608 - identifiers are the models' own table and column names
-
-
-def lease_sql(
-    *, leading: str = "", queue: str = "%s", gold: str = "%s", contractor: str = "%s", times: str = "%s, %s"
-) -> str:
-    """Pick (skipping locked rows), take a slot and insert the assignment, in ONE
-    statement: ``leading`` columns, then the assignment id, then the item's columns.
-    ``times`` names the claim time and the lease's expiry."""
-    return f"""
-        WITH picked AS ({candidate_sql(lock=" FOR UPDATE SKIP LOCKED", queue=queue, gold=gold, contractor=contractor)}),
-        taken AS (
-            UPDATE {ITEMS_TABLE} SET "active_leases" = "active_leases" + 1 FROM picked
-            WHERE {ITEMS_TABLE}."id" = picked."id" RETURNING {columns(WorkItem, ITEMS_TABLE)}
-        ),
-        made AS (
-            INSERT INTO {ASSIGNMENTS_TABLE} ("item_id", "queue_id", "contractor_id", "status", "claimed_at",
-                "lease_expires_at", "active_seconds", "review_note")
-            SELECT taken."id", {queue}, {contractor}, {literal(AssignmentStatus.LEASED)}, {times}, 0, ''
-            FROM taken RETURNING "id"
-        )
-        SELECT {leading}made."id", taken.* FROM taken, made
-    """  # noqa: S608 - identifiers are the models' own table and column names
 
 
 def leased_assignment(
@@ -277,7 +238,35 @@ def queue_claim(*, queue_id: int, contractor: User) -> tuple[Queue, Assignment |
     return _claim(queue_id=queue_id, queue=None, contractor=contractor)
 
 
+# Queue id -> kind name, per process: a queue's kind never changes, so once a claim has read
+# it the next claims know it without asking the database.
+_queue_kinds: dict[int, str] = {}
+
+
 def _claim(*, queue_id: int, queue: Queue | None, contractor: User) -> tuple[Queue, Assignment | None]:
+    """The kind may refuse before anything is leased (``check_claim``); its ``on_claim`` runs on
+    what was leased or handed back (it is idempotent).
+
+    The first claim of a queue in this process does not know the kind yet: it leases inside a
+    transaction, asks the kind then, and a refusal rolls the lease back (so nothing is leased
+    either way) — this keeps the hot path at one round trip."""
+    name = queue.kind if queue is not None else _queue_kinds.get(queue_id)
+    if name is not None:
+        kind = registry.get_kind(name)
+        kind.check_claim(queue_id=queue_id, contractor=contractor)
+        queue, assignment = _lease(queue_id=queue_id, queue=queue, contractor=contractor)
+    else:
+        with transaction.atomic():
+            queue, assignment = _lease(queue_id=queue_id, queue=None, contractor=contractor)
+            _queue_kinds[queue.pk] = queue.kind
+            kind = registry.get_kind(queue.kind)
+            kind.check_claim(queue_id=queue_id, contractor=contractor)
+    if assignment is not None:
+        kind.on_claim(assignment=assignment)
+    return queue, assignment
+
+
+def _lease(*, queue_id: int, queue: Queue | None, contractor: User) -> tuple[Queue, Assignment | None]:
     if claim_function.available() and contractor.role == Role.CONTRACTOR:
         now = timezone.now()
         answer = claim_function.claim_call(queue_id=queue_id, contractor_id=contractor.pk, now=now)

@@ -13,7 +13,7 @@ from rest_framework.exceptions import ValidationError
 from gauntlet.accounts.models import Qualification, User
 from gauntlet.api import ApiError
 from gauntlet.workqueue import registry
-from gauntlet.workqueue.models import Queue, QueueKind, QueueState, WorkItem
+from gauntlet.workqueue.models import Queue, QueueState, WorkItem
 
 # Fields a manager sets on a queue (besides name and kind).
 QUEUE_FIELDS = frozenset(
@@ -60,9 +60,9 @@ def queue_create(*, created_by: User | None, name: str, kind: str, **fields: Any
         field: ["Not a queue field."] for field in sorted(set(fields) - QUEUE_FIELDS)
     }
     fields = {name: value for name, value in fields.items() if name in QUEUE_FIELDS}
-    known_kinds = set(QueueKind.values) | set(registry.registered_kinds())
+    known_kinds = registry.registered_kinds()
     if kind not in known_kinds:
-        errors["kind"] = [f"Unknown kind {kind!r}; choose from {', '.join(sorted(known_kinds))}."]
+        errors["kind"] = [f"Unknown kind {kind!r}; choose from {', '.join(known_kinds)}."]
     qualifications = fields.get("eligible_qualifications")
     if qualifications is not None:
         allowed = set(Qualification.values) - {Qualification.BLOCKED}
@@ -70,13 +70,38 @@ def queue_create(*, created_by: User | None, name: str, kind: str, **fields: Any
             errors["eligible_qualifications"] = [f"A non-empty list drawn from {', '.join(sorted(allowed))}."]
     queue = Queue(name=name, kind=kind, created_by=created_by, **fields)
     try:
-        queue.full_clean(exclude=["kind", "created_by", "eligible_qualifications"])
+        queue.full_clean(exclude=["kind", "created_by", "eligible_qualifications", "kind_settings"])
     except DjangoValidationError as exc:
         errors.update(exc.message_dict)
+    if kind in known_kinds:
+        try:
+            queue.kind_settings = queue_kind_settings_clean(
+                queue=queue, kind_settings=fields.get("kind_settings")
+            )
+        except ValidationError as exc:
+            errors.update(_flat_errors(exc.detail))
     if errors:
         raise DjangoValidationError(errors)
     queue.save()
     return queue
+
+
+def _flat_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested field errors as ``{"kind_settings.condition": [...]}`` (a Django
+    ``ValidationError`` takes one level of fields only)."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            flat.update(_flat_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix or "kind_settings": [str(message) for message in messages]}
+
+
+def queue_kind_settings_clean(*, queue: Queue, kind_settings: Any) -> dict[str, Any]:
+    """The queue's ``kind_settings`` as its kind checks and normalises them (raises DRF
+    ``ValidationError`` with ``{"kind_settings": {setting: [...]}}``); for create and edit alike."""
+    return registry.get_kind(queue.kind).clean_settings(queue=queue, kind_settings=kind_settings)
 
 
 @transaction.atomic
