@@ -26,6 +26,9 @@ def rewrite_session_open(*, assignment: Assignment) -> RewriteSession:
     sessions whose task lapsed are marked abandoned.
     409 when no classifier version is active.
     """
+    # A double-click sends two opens at once: the assignment's row lock makes the second wait
+    # and then find the first one's session, instead of inserting a second one (a 500).
+    Assignment.objects.select_for_update().filter(pk=assignment.pk).first()
     existing = RewriteSession.objects.select_related("seed", "classifier_version").filter(
         assignment=assignment
     )
