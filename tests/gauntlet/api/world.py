@@ -53,6 +53,22 @@ class World:
     paraphrase_batch_id: int
     examples: list[Example] = field(default_factory=list)
 
+    def body_ids(self, path: str) -> dict[str, object]:
+        """Real objects for the id fields of request bodies (the schema can only say "an integer")."""
+        queue = self.rewrite_queue if path == "/api/v1/rewrite-sessions/" else self.label_queue
+        return {
+            "contractor": self.contractor_a.pk,
+            "queue": queue.pk,
+            "assignment": self.submitted_assignment.pk,
+            "assignment_ids": [self.submitted_assignment.pk],
+            "verification_queue": self.verification_queue.pk,
+            "example_ids": [e.pk for e in self.examples[:2]],
+            "classifier_version": self.version.pk,
+            "from_version": self.version.pk,
+            "a": self.version.pk,  # GET /classifiers/compare/?a=&b=
+            "b": self.version.pk,
+        }
+
     def path_parameters(self, path: str) -> dict[str, int]:
         """The real object each path parameter of ``path`` names (``batch_id`` depends on the path)."""
         batch = (
