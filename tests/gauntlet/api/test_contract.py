@@ -3,8 +3,8 @@
 Every operation in ``/api/v1/schema/`` (whatever is in it when the test runs) is called
 with generated requests, as a manager and as a contractor, against a world of real objects:
 path parameters and the id fields of bodies name those objects (so operations reach them
-instead of answering 404), and a stateful run follows the links schemathesis infers between
-operations. Every answer must be no 5xx, of the documented content type and conform to the
+instead of answering 404). (No stateful/OpenAPI-links run yet: the world's fixed ids stand in
+for links.) Every answer must be no 5xx, of the documented content type and conform to the
 documented response schema (errors included: the one error shape is every operation's
 default answer). Deterministic (derandomized) and bounded (``MAX_EXAMPLES`` per operation).
 """
