@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -129,7 +129,7 @@ def assignment_heartbeat(*, assignment: Assignment, contractor: User, active: bo
                 return locked
     if refusal is not None:
         raise refusal
-    raise LeaseExpired(expired_at)
+    raise LeaseExpired(cast(datetime, expired_at))  # set: the lease ran out in the block above
 
 
 @transaction.atomic
@@ -172,7 +172,7 @@ def assignment_submit(*, assignment: Assignment, contractor: User, data: dict[st
                 return locked
     if refusal is not None:
         raise refusal
-    raise LeaseExpired(expired_at)
+    raise LeaseExpired(cast(datetime, expired_at))  # set: the lease ran out in the block above
 
 
 def _record_submission(*, assignment: Assignment, data: dict[str, Any], now: datetime) -> None:
