@@ -9,11 +9,11 @@ the list is sorted by that exact P(injurious), lowest first.
 Pre-ranking, two ways:
 - with a masked LM (BERT-Attack style): mask the word (or a slot beside it) and take the LM's most likely
   whole words, so suggestions read fluently;
-- without one: whole *dictionary* words (``vocabulary.dictionary_words``: no fragments, no names) from the
-  classifier's own input-embedding neighbourhood of the word, in a compatible inflection, ranked by the
-  first-order (HotFlip) estimate of the change in the injurious logit, (e_candidate - e_word) . d logit /
-  d e_word; insertions are adverbs and adjectives (``vocabulary.MODIFIERS``) ranked by
-  e_candidate . d logit / d e_word.
+- without one: whole *dictionary* words (``vocabulary.dictionary_words``: no fragments, no names) that
+  mean nearly the same (``lexicon.Lexicon``: MiniLM word vectors), in a compatible inflection; those the
+  classifier reads as one token are ranked by the first-order (HotFlip) estimate of the change in the
+  injurious logit, (e_candidate - e_word) . d logit / d e_word, the rest follow in thesaurus order;
+  insertions are adverbs and adjectives (``vocabulary.MODIFIERS``) ranked by e_candidate . d logit / d e_word.
 """
 
 from __future__ import annotations
@@ -135,17 +135,20 @@ def _embedding_candidates(
     index = embedding_index(clf.tokenizer, clf.model.get_input_embeddings())
     lower = word.lower()
     rows_of = index.positions
-    # Thesaurus neighbours the classifier reads as one whole word, so the HotFlip estimate applies.
-    nearest = [rows_of[w] for w, _ in lexicon.neighbours(lower, neighbourhood) if w in rows_of]
+    neighbours = [w for w, _ in lexicon.neighbours(lower, neighbourhood)]
+    # Neighbours the classifier reads as one whole word get the HotFlip estimate and go first, best first;
+    # the others (several pieces for this tokenizer) follow in thesaurus order, estimate None.
+    known = [rows_of[w] for w in neighbours if w in rows_of]
     n_sub, n_ins = _budget(candidate_pool)
     candidates: list[Candidate] = []
-    if nearest:
-        rows = torch.tensor(nearest, device=index.vectors.device)
+    if known:
+        rows = torch.tensor(known, device=index.vectors.device)
         change = (index.vectors[rows] - e_word) @ grad  # first-order change of the injurious logit
         candidates = [
-            (index.words[nearest[i]], "substitution", float(change[i]))
-            for i in change.argsort()[:n_sub].tolist()
+            (index.words[known[i]], "substitution", float(change[i])) for i in change.argsort().tolist()
         ]
+    candidates += [(w, "substitution", None) for w in neighbours if w not in rows_of]
+    candidates = candidates[:n_sub]
     modifiers = index.modifier.nonzero().flatten()
     insertion_gain = index.vectors[modifiers] @ grad
     sides: tuple[Kind, Kind] = ("insertion_before", "insertion_after")
