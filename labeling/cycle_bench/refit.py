@@ -109,11 +109,14 @@ def fill_labelled_queue(database_url: str, items: int, per_item: int, results: A
     results.put({"queue": queue.pk, "labels": int(labels)})
 
 
-def refit(database_url: str, queue_id: int, delay: float, results: Any) -> None:
-    """The background job: what a default worker runs for ``refit_queue_consensus``."""
+def refit(database_url: str, queue_id: int, delay: float, go: Any, results: Any) -> None:
+    """The background job: what a default worker runs for ``refit_queue_consensus``. Says when
+    it is loaded, waits for ``go`` (set as the annotators start), then refits after ``delay``."""
     _django_for(database_url)
     from labeling.tasks import refit_queue_consensus
 
+    results.put({"ready": True})
+    go.wait()
     time.sleep(delay)  # let the annotators get going first
     began = time.perf_counter()
     written = refit_queue_consensus(queue_id)  # the task's body, in this process
@@ -153,9 +156,11 @@ def run_refit_bench(
         with gunicorn(env=env, workers=gunicorn_workers, threads=gunicorn_threads) as port:
             wait_until_serving(port)
             bare = annotators_run(ctx, port, setup["queues"][1], setup["tokens"], seconds)
-            results = ctx.Queue()
-            job = ctx.Process(target=refit, args=(database_url, labelled["queue"], 1.0, results))
+            results, go = ctx.Queue(), ctx.Event()
+            job = ctx.Process(target=refit, args=(database_url, labelled["queue"], 1.0, go, results))
             job.start()
+            results.get(timeout=900)  # Django loaded in the job: it starts with the annotators, not after
+            go.set()
             during = annotators_run(ctx, port, setup["queues"][1], setup["tokens"], seconds)
             (refitted,) = _collect(results, [job])
         accuracy = _accuracy(database_url, labelled["queue"])
