@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from gauntlet.accounts.permissions import IsManager
 from gauntlet.api import ApiError, Pagination
+from gauntlet.workqueue.apis.common import request_user
 from ml_worker.models import ClassifierVersion, TrainingRun
 from ml_worker.reliability.selectors import heldout_comparison
 from ml_worker.selectors import classifier_version_list, training_run_get
@@ -212,7 +213,7 @@ class ClassifierPromoteApi(APIView):
     @extend_schema(request=None, responses={200: ClassifierDetailApi.OutputSerializer})
     def post(self, request: Request, version_id: int) -> Response:
         version = get_object_or_404(ClassifierVersion, pk=version_id)
-        version = classifier_version_promote(version=version, actor=request.user)
+        version = classifier_version_promote(version=version, actor=request_user(request))
         return Response(ClassifierDetailApi.OutputSerializer(version).data)
 
 
@@ -228,7 +229,7 @@ class ClassifierThresholdApi(APIView):
         serializer.is_valid(raise_exception=True)
         version = get_object_or_404(ClassifierVersion, pk=version_id)
         version = classifier_version_set_threshold(
-            version=version, threshold=serializer.validated_data["threshold"], actor=request.user
+            version=version, threshold=serializer.validated_data["threshold"], actor=request_user(request)
         )
         return Response(ClassifierDetailApi.OutputSerializer(version).data)
 

@@ -212,5 +212,5 @@ class MyRewritesListApi(APIView):
     def get(self, request: Request) -> Response:
         rows: Any = attack_submissions_for_author(author=request_user(request))
         paginator = Pagination()
-        page = paginator.paginate_queryset(rows, request, self)
+        page: Any = paginator.paginate_queryset(rows, request, self)
         return paginator.get_paginated_response(SubmissionOutputSerializer(page, many=True).data)

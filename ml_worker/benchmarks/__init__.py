@@ -1,4 +1,4 @@
-"""``python manage.py bench score|train --json``: the bare model vs Gauntlet's path, in the same run.
+"""``python manage.py bench score|train|substitutions|failure_rate --json``: the bare path vs Gauntlet's, in one run.
 
 *Bare*: a plain torch loop in this process over the same ~80-token pairs.
 *Gauntlet*: a real ``celery worker -Q gpu`` process on Redis and a scratch

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from gauntlet.accounts.models import User
 
-WorkStoppedListener = Callable[["User"], None]
+WorkStoppedListener = Callable[["User"], object]  # a listener may return a count; it is ignored
 _WORK_STOPPED: list[WorkStoppedListener] = []
 
 

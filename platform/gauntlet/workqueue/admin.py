@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from gauntlet.workqueue.models import Assignment, Queue, WorkItem
+from gauntlet.workqueue.models import ActivityClock, Assignment, Queue, WorkItem
 
 
 @admin.register(Queue)
@@ -45,3 +45,12 @@ class AssignmentAdmin(admin.ModelAdmin):
         "result",
         "gold_correct",
     )
+
+
+@admin.register(ActivityClock)
+class ActivityClockAdmin(admin.ModelAdmin):
+    """Read-only: how far each contractor's active time is counted (one clock per person)."""
+
+    list_display = ("contractor", "counted_until")
+    raw_id_fields = ("contractor",)
+    readonly_fields = ("contractor", "counted_until")

@@ -28,3 +28,8 @@ class WorkqueueConfig(AppConfig):
             ("Review", "workqueue_manage:review", 30),
         ):
             nav.register_link(nav.NavLink(label=label, url_name=url_name, audience=nav.MANAGER, order=order))
+        from gauntlet.accounts import standing
+        from gauntlet.workqueue.services import contractor_leases_release
+
+        # Blocked means blocked, whichever way (admin, API, rater block): open leases go back.
+        standing.on_work_stopped(contractor_leases_release)

@@ -143,7 +143,7 @@ class MyAssignmentsApi(APIView):
         page = paginator.paginate_queryset(
             selectors.contractor_open_assignments(contractor=request_user(request)), request, self
         )
-        return paginator.get_paginated_response([_present(a) for a in page])
+        return paginator.get_paginated_response([_present(a) for a in page or []])
 
 
 class MyHistoryApi(APIView):
