@@ -3,6 +3,7 @@ from django.contrib import admin
 from attacks.models import (
     AdversarialEvaluation,
     AdversarialExample,
+    AttackBatch,
     AttackSubmission,
     ParaphraseBatch,
     ParaphraseCandidate,
@@ -58,6 +59,14 @@ class AdversarialExampleAdmin(ReadOnlyAdmin):
 class ParaphraseBatchAdmin(ReadOnlyAdmin):
     list_display = ("id", "selection", "k", "paraphraser", "classifier_version", "status")
     list_filter = ("status", "paraphraser")
+
+
+@admin.register(AttackBatch)
+class AttackBatchAdmin(ReadOnlyAdmin):
+    """Automated word-importance attack batches (a proxy of paraphrase batches)."""
+
+    list_display = ("id", "selection", "classifier_version", "status")
+    list_filter = ("status",)
 
 
 @admin.register(ParaphraseCandidate)

@@ -2,6 +2,14 @@ from django.contrib import admin
 
 from gauntlet.common.admin import ReadOnlyAdmin
 from ml_worker.models import ClassifierVersion, Score, TrainingRun
+from ml_worker.reliability.models import (
+    EvaluationSet,
+    EvaluationSetMember,
+    GeneratedSample,
+    GenerationBatch,
+    ThresholdDecision,
+    ThresholdSweep,
+)
 
 
 @admin.register(ClassifierVersion)
@@ -26,3 +34,40 @@ class TrainingRunAdmin(ReadOnlyAdmin):
     list_display = ("id", "version", "status", "attempts", "created_at")
     list_filter = ("status",)
     list_select_related = ("version",)
+
+
+# Reliability records change through their services (generation, sweeps, audited threshold
+# decisions); the admin browses them.
+@admin.register(GenerationBatch)
+class GenerationBatchAdmin(ReadOnlyAdmin):
+    list_display = ("id", "name", "generator_kind", "samples_per_prompt", "status", "created_at")
+    list_filter = ("status", "generator_kind")
+
+
+@admin.register(GeneratedSample)
+class GeneratedSampleAdmin(ReadOnlyAdmin):
+    list_display = ("id", "batch", "prompt_index", "sample_index", "seed", "example")
+    raw_id_fields = ("example",)
+
+
+@admin.register(EvaluationSet)
+class EvaluationSetAdmin(ReadOnlyAdmin):
+    list_display = ("id", "name", "kind", "source", "round", "created_at")
+    list_filter = ("kind",)
+
+
+@admin.register(EvaluationSetMember)
+class EvaluationSetMemberAdmin(ReadOnlyAdmin):
+    list_display = ("id", "evaluation_set", "example", "stratum", "added_at")
+    raw_id_fields = ("example",)
+
+
+@admin.register(ThresholdSweep)
+class ThresholdSweepAdmin(ReadOnlyAdmin):
+    list_display = ("id", "classifier_version", "computed_at")
+
+
+@admin.register(ThresholdDecision)
+class ThresholdDecisionAdmin(ReadOnlyAdmin):
+    list_display = ("id", "classifier_version", "previous_threshold", "threshold", "status", "decided_by")
+    list_filter = ("status",)

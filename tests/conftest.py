@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 import torch
+from celery.result import allow_join_result
 from django.core.files.storage import storages
 from django.db import connection
 from rest_framework.authtoken.models import Token
@@ -127,7 +128,10 @@ def celery_worker_process(transactional_db: None) -> Iterator[object]:
     app.control.purge()  # nothing left over from an earlier test reaches this worker
     database_name = connection.settings_dict["NAME"]
     try:
-        with services.celery_worker(database_name=database_name) as proc:
+        # Celery's "am I inside a task" flag is one process-wide global: eager tasks that ran
+        # at once on several threads (live-server threads, run_in_threads tests) can leave it
+        # set on exit, and then every wait on the real worker below would be refused.
+        with allow_join_result(), services.celery_worker(database_name=database_name) as proc:
             result = app.send_task("gauntlet.ping")
             assert result.get(timeout=60) == "pong", "the test worker did not answer"
             yield proc

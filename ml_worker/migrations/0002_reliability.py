@@ -6,117 +6,311 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('labeling', '0002_label_comparison_consensus'),
-        ('ml_worker', '0001_initial'),
-        ('workqueue', '0006_activity_clock'),
+        ("labeling", "0002_label_comparison_consensus"),
+        ("ml_worker", "0001_initial"),
+        ("workqueue", "0006_activity_clock"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EvaluationSet',
+            name="EvaluationSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('kind', models.CharField(choices=[('in_distribution', 'In-distribution test set'), ('adversarial', 'Held-out adversarial set')], max_length=16)),
-                ('source', models.CharField(blank=True, help_text='Example source of a held-out set.', max_length=16)),
-                ('round', models.CharField(blank=True, help_text='Attack round (the attacked version).', max_length=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('label_queue', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='workqueue.queue')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("in_distribution", "In-distribution test set"),
+                            ("adversarial", "Held-out adversarial set"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True, help_text="Example source of a held-out set.", max_length=16
+                    ),
+                ),
+                (
+                    "round",
+                    models.CharField(
+                        blank=True, help_text="Attack round (the attacked version).", max_length=100
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "label_queue",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="workqueue.queue",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('id',),
+                "ordering": ("id",),
             },
         ),
         migrations.CreateModel(
-            name='EvaluationSetMember',
+            name="EvaluationSetMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stratum', models.SmallIntegerField(blank=True, help_text='Score stratum it was drawn from (stratified top-ups).', null=True)),
-                ('added_at', models.DateTimeField(auto_now_add=True)),
-                ('evaluation_set', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='ml_worker.evaluationset')),
-                ('example', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='evaluation', to='labeling.example')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "stratum",
+                    models.SmallIntegerField(
+                        blank=True,
+                        help_text="Score stratum it was drawn from (stratified top-ups).",
+                        null=True,
+                    ),
+                ),
+                ("added_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "evaluation_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="ml_worker.evaluationset",
+                    ),
+                ),
+                (
+                    "example",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evaluation",
+                        to="labeling.example",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('id',),
+                "ordering": ("id",),
             },
         ),
         migrations.CreateModel(
-            name='GenerationBatch',
+            name="GenerationBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('generator_kind', models.CharField(help_text='story_world, hf or http.', max_length=32)),
-                ('generator_settings', models.JSONField(blank=True, default=dict)),
-                ('prompts', models.JSONField(default=list, help_text='The prompts, in order (prompt_index).')),
-                ('samples_per_prompt', models.PositiveIntegerField()),
-                ('seed', models.BigIntegerField(default=0)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='queued', max_length=16)),
-                ('error', models.TextField(blank=True)),
-                ('skipped', models.PositiveIntegerField(default=0, help_text='Empty or invalid completions not stored.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("generator_kind", models.CharField(help_text="story_world, hf or http.", max_length=32)),
+                ("generator_settings", models.JSONField(blank=True, default=dict)),
+                (
+                    "prompts",
+                    models.JSONField(default=list, help_text="The prompts, in order (prompt_index)."),
+                ),
+                ("samples_per_prompt", models.PositiveIntegerField()),
+                ("seed", models.BigIntegerField(default=0)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                (
+                    "skipped",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Empty or invalid completions not stored."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-id',),
+                "ordering": ("-id",),
             },
         ),
         migrations.AddField(
-            model_name='evaluationset',
-            name='generation_batch',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='evaluation_sets', to='ml_worker.generationbatch'),
+            model_name="evaluationset",
+            name="generation_batch",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="evaluation_sets",
+                to="ml_worker.generationbatch",
+            ),
         ),
         migrations.CreateModel(
-            name='ThresholdSweep',
+            name="ThresholdSweep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rows', models.JSONField(default=list)),
-                ('summary', models.JSONField(default=dict, help_text='Sizes of what it used, the design, strata to label.')),
-                ('computed_at', models.DateTimeField(auto_now_add=True)),
-                ('classifier_version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sweeps', to='ml_worker.classifierversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rows", models.JSONField(default=list)),
+                (
+                    "summary",
+                    models.JSONField(
+                        default=dict, help_text="Sizes of what it used, the design, strata to label."
+                    ),
+                ),
+                ("computed_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "classifier_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sweeps",
+                        to="ml_worker.classifierversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-id',),
+                "ordering": ("-id",),
             },
         ),
         migrations.CreateModel(
-            name='GeneratedSample',
+            name="GeneratedSample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prompt_index', models.PositiveIntegerField()),
-                ('sample_index', models.PositiveIntegerField()),
-                ('seed', models.BigIntegerField()),
-                ('intended_label', models.SmallIntegerField(blank=True, help_text='What the offline generator composed (1 injurious); never shown.', null=True)),
-                ('example', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='generated', to='labeling.example')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='samples', to='ml_worker.generationbatch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("prompt_index", models.PositiveIntegerField()),
+                ("sample_index", models.PositiveIntegerField()),
+                ("seed", models.BigIntegerField()),
+                (
+                    "intended_label",
+                    models.SmallIntegerField(
+                        blank=True,
+                        help_text="What the offline generator composed (1 injurious); never shown.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "example",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="generated",
+                        to="labeling.example",
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="samples",
+                        to="ml_worker.generationbatch",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('batch_id', 'prompt_index', 'sample_index'),
-                'constraints': [models.UniqueConstraint(fields=('batch', 'prompt_index', 'sample_index'), name='generated_sample_unique')],
+                "ordering": ("batch_id", "prompt_index", "sample_index"),
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("batch", "prompt_index", "sample_index"), name="generated_sample_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ThresholdDecision',
+            name="ThresholdDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('previous_threshold', models.FloatField()),
-                ('threshold', models.FloatField()),
-                ('max_win_rate_upper', models.FloatField(help_text='The quality bound it was chosen under.')),
-                ('evidence', models.JSONField(default=dict, help_text='Sweep row, win rate, failure-rate bounds.')),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='proposed', max_length=16)),
-                ('note', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('classifier_version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='threshold_decisions', to='ml_worker.classifierversion')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('proposed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("previous_threshold", models.FloatField()),
+                ("threshold", models.FloatField()),
+                ("max_win_rate_upper", models.FloatField(help_text="The quality bound it was chosen under.")),
+                (
+                    "evidence",
+                    models.JSONField(default=dict, help_text="Sweep row, win rate, failure-rate bounds."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="proposed",
+                        max_length=16,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "classifier_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="threshold_decisions",
+                        to="ml_worker.classifierversion",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-id',),
-                'constraints': [models.CheckConstraint(condition=models.Q(('threshold__gt', 0.0), ('threshold__lte', 1.0)), name='threshold_decision_probability')],
+                "ordering": ("-id",),
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("threshold__gt", 0.0), ("threshold__lte", 1.0)),
+                        name="threshold_decision_probability",
+                    )
+                ],
             },
         ),
     ]

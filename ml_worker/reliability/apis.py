@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -127,7 +128,7 @@ class TestSetLabelNextApi(APIView):
         budget = serializers.IntegerField(min_value=1, max_value=100_000)
         seed = serializers.IntegerField(default=0)
 
-    @extend_schema(request=InputSerializer, responses={200: serializers.DictField()})
+    @extend_schema(request=InputSerializer, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, set_id: int) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -162,7 +163,7 @@ def reliability_summary(version: ClassifierVersion) -> dict[str, Any]:
 class ReliabilityApi(APIView):
     permission_classes = (IsManager,)
 
-    @extend_schema(responses={200: serializers.DictField()})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, version_id: int) -> Response:
         return Response(reliability_summary(get_object_or_404(ClassifierVersion, pk=version_id)))
 
@@ -172,7 +173,7 @@ class SweepCreateApi(APIView):
 
     permission_classes = (IsManager,)
 
-    @extend_schema(request=None, responses={202: serializers.DictField()})
+    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT})
     def post(self, request: Request, version_id: int) -> Response:
         version = get_object_or_404(ClassifierVersion, pk=version_id)
         task_send_on_commit("ml_worker.tasks.threshold_sweep_run", version.pk)
@@ -188,7 +189,7 @@ class QualityComparisonsCreateApi(APIView):
         overlap = serializers.IntegerField(min_value=1, max_value=20, default=1)
         seed = serializers.IntegerField(default=0)
 
-    @extend_schema(request=InputSerializer, responses={201: serializers.DictField()})
+    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, version_id: int) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_setup_refuses_a_production_database(settings) -> None:
-    settings.DEBUG = False  # what DATABASE_URL without DJANGO_DEBUG means
+    settings.GAUNTLET_PRODUCTION = True  # what DATABASE_URL without DJANGO_DEBUG means
     with pytest.raises(CommandError, match="production"):
         call_command("demo_setup", "--no-data")
     assert not User.objects.exists()

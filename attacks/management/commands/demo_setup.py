@@ -65,7 +65,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not settings.DEBUG:
+        if settings.GAUNTLET_PRODUCTION:
             # Production (DATABASE_URL without DJANGO_DEBUG): the demo accounts' passwords are
             # printed and published in the README, so they must never exist there.
             db = connection.settings_dict

@@ -21,6 +21,8 @@ from gauntlet.settings import env
 BASE_DIR = env.BASE_DIR
 VAR_DIR = env.VAR_DIR
 DEBUG = env.DEBUG
+# A real database without DJANGO_DEBUG (read by commands that must never run there, e.g. demo_setup).
+GAUNTLET_PRODUCTION = env.PRODUCTION
 ALLOWED_HOSTS = env.ALLOWED_HOSTS
 CSRF_TRUSTED_ORIGINS = env.CSRF_TRUSTED_ORIGINS
 
