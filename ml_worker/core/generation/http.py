@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import requests
-
 from ml_worker.core.generation.base import GeneratedCompletion, GeneratorError, first_sentence, sample_seed
+from ml_worker.core.openai_http import openai_choices
 
 
 class HTTPCompletionGenerator:
@@ -51,18 +50,17 @@ class HTTPCompletionGenerator:
             "max_tokens": self.max_tokens,
             "seed": seed,
         }
-        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        choices = openai_choices(
+            url=self.url,
+            body=body,
+            api_key=self.api_key,
+            timeout=self.timeout,
+            error=GeneratorError,
+            what="completion",
+        )
         try:
-            response = requests.post(self.url, json=body, headers=headers, timeout=self.timeout)
-        except requests.RequestException as error:
-            raise GeneratorError(f"completion endpoint {self.url} unreachable: {error}") from error
-        if response.status_code != 200:
-            raise GeneratorError(
-                f"completion endpoint {self.url} returned HTTP {response.status_code}: {response.text[:200]}"
-            )
-        try:
-            return str(response.json()["choices"][0]["text"] or "")
-        except (ValueError, KeyError, IndexError, TypeError) as error:
+            return str(choices[0]["text"] or "")
+        except (KeyError, IndexError, TypeError) as error:
             raise GeneratorError(f"completion endpoint {self.url} sent no completion choices") from error
 
     def generate(self, prompts: Sequence[str], k: int, seed: int) -> list[GeneratedCompletion]:

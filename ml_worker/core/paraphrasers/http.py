@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import requests
-
+from ml_worker.core.openai_http import openai_choices
 from ml_worker.core.paraphrasers.base import INSTRUCTION, ParaphraserError, clean_outputs, few_shot_prompt
 
 
@@ -48,19 +47,17 @@ class HTTPParaphraser:
             "max_tokens": self.max_tokens,
             "seed": seed,
         }
-        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        choices = openai_choices(
+            url=self.url,
+            body=body,
+            api_key=self.api_key,
+            timeout=self.timeout,
+            error=ParaphraserError,
+            what="paraphrase",
+        )
         try:
-            response = requests.post(self.url, json=body, headers=headers, timeout=self.timeout)
-        except requests.RequestException as error:
-            raise ParaphraserError(f"paraphrase endpoint {self.url} unreachable: {error}") from error
-        if response.status_code != 200:
-            raise ParaphraserError(
-                f"paraphrase endpoint {self.url} returned HTTP {response.status_code}: {response.text[:200]}"
-            )
-        try:
-            choices = response.json()["choices"]
             texts = [choice["message"]["content"] or "" for choice in choices]
-        except (ValueError, KeyError, TypeError) as error:
+        except (KeyError, TypeError) as error:
             raise ParaphraserError(
                 f"paraphrase endpoint {self.url} sent no chat-completions choices"
             ) from error
