@@ -12,7 +12,7 @@ import requests
 
 
 def openai_choices(
-    *, url: str, body: dict[str, Any], api_key: str, timeout: float, error: type[Exception], what: str
+    *, url: str, body: dict[str, Any], api_key: str | None, timeout: float, error: type[Exception], what: str
 ) -> list[dict[str, Any]]:
     """POST ``body`` to ``url`` and return the answer's ``choices``; ``what`` names the endpoint in errors."""
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
