@@ -64,6 +64,8 @@ demo: install
 # make bench NAME=claim  (python manage.py bench lists them). Benchmarks need the real
 # services, so they run with the test settings: PostgreSQL and Redis on loopback.
 bench: install check-services
+	$(PY) scripts/bench_database.py
+	DJANGO_SETTINGS_MODULE=gauntlet.settings.test $(PY) manage.py migrate --noinput -v0
 	DJANGO_SETTINGS_MODULE=gauntlet.settings.test $(PY) manage.py bench $(NAME) --json
 
 clean:
