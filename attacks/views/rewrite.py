@@ -17,7 +17,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from attacks.models import Condition, EditTool, RewriteSession, SessionStatus
-from attacks.selectors import attack_submissions_for_author, rewrite_session_for_contractor
+from attacks.selectors import (
+    attack_submissions_for_author,
+    rewrite_session_for_contractor,
+    rewrite_session_threshold,
+)
 from attacks.services.sessions.edits import rewrite_edit_record, rewrite_saliency, rewrite_substitutions
 from attacks.services.sessions.lapse import rewrite_session_close_if_lapsed
 from attacks.services.sessions.opening import rewrite_session_open
@@ -28,6 +32,7 @@ from gauntlet.api import ApiError
 from gauntlet.web.decorators import is_htmx, role_required
 from gauntlet.workqueue.models import Queue, QueueKind
 from gauntlet.workqueue.services import queue_claim
+from ml_worker.core.passing import passes as score_passes
 
 CONTRACTOR = "contractor"
 HISTORY_SHOWN = 30
@@ -69,7 +74,9 @@ def _error(request: HttpRequest, error: ApiError, session_id: int) -> HttpRespon
 def state_context(session: RewriteSession) -> dict[str, Any]:
     """The live part of the tool: score against the threshold, what Submit may do, the history."""
     edits = list(session.edits.order_by("-seq")[:HISTORY_SHOWN])
-    passes = session.current_score < session.threshold
+    # The version's current threshold, as submit applies it (not the snapshot taken at opening).
+    threshold = rewrite_session_threshold(session=session)
+    passes = score_passes(session.current_score, threshold)
     unchanged = (session.current_prompt, session.current_completion) == (
         session.seed.prompt,
         session.seed.completion,
@@ -82,7 +89,8 @@ def state_context(session: RewriteSession) -> dict[str, Any]:
         "unchanged": unchanged,
         "can_submit": passes and not unchanged and session.status == SessionStatus.OPEN,
         "score_percent": round(session.current_score * 100, 1),
-        "threshold_percent": round(session.threshold * 100, 1),
+        "threshold": threshold,
+        "threshold_percent": round(threshold * 100, 1),
         "edits": edits,
         "can_undo": len(edits) > 1 and session.status == SessionStatus.OPEN,
     }

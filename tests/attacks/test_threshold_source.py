@@ -69,3 +69,34 @@ def test_a_threshold_raised_mid_session_lets_the_shown_passing_text_submit(
     assert accepted.status_code == 201, accepted.content
     submission = AttackSubmission.objects.get()
     assert submission.threshold == pytest.approx(shown["threshold"])
+
+
+def test_the_rewrite_page_shows_the_threshold_submit_applies(
+    seeded_rewrite_queue, scored_edits, rewriter, tiny_version: ClassifierVersion
+):
+    """The browser tool (not only the API) follows a threshold moved mid-session: it showed the
+    snapshot taken at opening, and offered Submit for text that submit then refused."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from attacks.models import RewriteSession
+    from attacks.views.rewrite import state_context
+
+    client = client_for(rewriter)
+    session_id = client.post(f"/api/v1/queues/{seeded_rewrite_queue.pk}/claim/").json()["assignment"]["task"][
+        "session_id"
+    ]
+    edit = client.post(
+        f"/api/v1/rewrite-sessions/{session_id}/edits/",
+        {"prompt": SEED_PROMPT, "completion": scored_edits["pass_"], "tool": "typed"},
+        format="json",
+    ).json()
+    classifier_version_set_threshold(version=tiny_version, threshold=edit["score"])
+    context = state_context(RewriteSession.objects.get(pk=session_id))
+    assert context["threshold"] == pytest.approx(edit["score"])
+    assert context["passes"] is False and context["can_submit"] is False
+    browser = Client()
+    browser.force_login(rewriter)
+    page = browser.get(reverse("attacks_web:rewrite-session", args=[session_id]))
+    assert page.status_code == 200
+    assert "caught (at or above" in page.content.decode()
