@@ -10,13 +10,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from attacks.apis.manage import verification_queue_get
 from attacks.models import AttackBatch
 from attacks.services.paraphrase import SELECTIONS
 from attacks.services.word_attack import attack_batch_counts, attack_batch_create
 from gauntlet.accounts.permissions import IsManager
 from gauntlet.api import ApiError
 from gauntlet.workqueue.apis.common import request_user
-from gauntlet.workqueue.models import Queue
 
 
 class AttackBatchOutputSerializer(serializers.Serializer):
@@ -55,14 +55,7 @@ class AttackBatchCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        queue = Queue.objects.filter(pk=values.pop("verification_queue")).first()
-        if queue is None:
-            raise ApiError(
-                "not_found",
-                "No such verification queue.",
-                status.HTTP_404_NOT_FOUND,
-                fields={"verification_queue": ["unknown"]},
-            )
+        queue = verification_queue_get(values.pop("verification_queue"))
         batch = attack_batch_create(
             created_by=request_user(request),
             verification_queue=queue,

@@ -21,6 +21,19 @@ from gauntlet.workqueue.apis.common import request_user
 from gauntlet.workqueue.models import Queue
 
 
+def verification_queue_get(queue_id: int) -> Queue:
+    """The verification queue a batch sends its candidates to; a 404 naming the field when missing."""
+    queue = Queue.objects.filter(pk=queue_id).first()
+    if queue is None:
+        raise ApiError(
+            "not_found",
+            "No such verification queue.",
+            status.HTTP_404_NOT_FOUND,
+            fields={"verification_queue": ["unknown"]},
+        )
+    return queue
+
+
 class AdversarialExampleListApi(APIView):
     permission_classes = [IsManager]
 
@@ -118,14 +131,7 @@ class ParaphraseBatchCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        queue = Queue.objects.filter(pk=values.pop("verification_queue")).first()
-        if queue is None:
-            raise ApiError(
-                "not_found",
-                "No such verification queue.",
-                status.HTTP_404_NOT_FOUND,
-                fields={"verification_queue": ["unknown"]},
-            )
+        queue = verification_queue_get(values.pop("verification_queue"))
         batch = paraphrase_batch_create(
             created_by=request_user(request),
             verification_queue=queue,
