@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from gauntlet.common.admin import ReadOnlyAdmin
-from ml_worker.models import ClassifierVersion, Score, TrainingRun
+from ml_worker.models import ClassifierVersion, Score, TrainingRun, Unscorable
 from ml_worker.reliability.models import (
     EvaluationSet,
     EvaluationSetMember,
@@ -26,6 +26,14 @@ class ScoreAdmin(ReadOnlyAdmin):
     list_display = ("id", "example", "classifier_version", "probability", "created_at")
     list_filter = ("classifier_version",)
     search_fields = ("content_hash",)
+    list_select_related = ("classifier_version",)
+
+
+@admin.register(Unscorable)
+class UnscorableAdmin(ReadOnlyAdmin):
+    list_display = ("id", "example", "classifier_version", "reason", "created_at")
+    list_filter = ("classifier_version",)
+    search_fields = ("content_hash", "reason")
     list_select_related = ("classifier_version",)
 
 

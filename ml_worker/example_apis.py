@@ -66,6 +66,10 @@ class ExampleOutputSerializer(serializers.Serializer):
     consensus_label = serializers.CharField(allow_null=True, help_text="Latest decided final consensus.")
     latest_score = serializers.FloatField(allow_null=True, help_text="Latest P(injurious), any version.")
     latest_score_version = serializers.CharField(allow_null=True, help_text="The version that gave it.")
+    unscorable = serializers.CharField(
+        allow_null=True,
+        help_text="Why the active version cannot score it (a completion over its token limit); never retried.",
+    )
     created_at = serializers.DateTimeField()
 
 

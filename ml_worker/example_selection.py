@@ -15,7 +15,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from labeling.example_search import ExampleFilter, example_search
 from labeling.models import Example
-from ml_worker.models import Score
+from ml_worker.models import Score, Unscorable, VersionStatus
 
 
 @dataclass(frozen=True)
@@ -39,11 +39,16 @@ class ExampleSelection(ExampleFilter):
 def example_selection_search(*, selection: ExampleSelection) -> QuerySet[Example]:
     """Examples matching ``selection``, oldest first, annotated with ``consensus_label``
     and ``latest_score`` / ``latest_score_version`` (the most recent score by any
-    classifier version; None when never scored). A score range leaves unscored examples out."""
+    classifier version; None when never scored) and ``unscorable`` (why the active version cannot
+    score it; None when it can or has not tried). A score range leaves unscored examples out."""
     latest = Score.objects.filter(example=OuterRef("pk")).order_by("-created_at", "-id")
+    refused = Unscorable.objects.filter(
+        example=OuterRef("pk"), classifier_version__status=VersionStatus.ACTIVE
+    )
     examples = example_search(selection=selection).annotate(
         latest_score=Subquery(latest.values("probability")[:1]),
         latest_score_version=Subquery(latest.values("classifier_version__name")[:1]),
+        unscorable=Subquery(refused.values("reason")[:1]),
     )
     if selection.score_min is not None:
         examples = examples.filter(latest_score__gte=selection.score_min)

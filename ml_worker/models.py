@@ -89,6 +89,30 @@ class Score(models.Model):
         return f"score {self.probability:.3f} of example {self.example_id} by v{self.classifier_version_id}"
 
 
+class Unscorable(models.Model):
+    """An example one classifier version cannot score, and why (a completion over its token limit).
+
+    The scorer records the refusal once and never retries the pair (the text of an example never
+    changes, and a version's limit is fixed); a manager sees the reason next to the example."""
+
+    example = models.ForeignKey("labeling.Example", on_delete=models.CASCADE, related_name="refusals")
+    classifier_version = models.ForeignKey(ClassifierVersion, on_delete=models.CASCADE, related_name="+")
+    content_hash = models.CharField(max_length=64)
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("id",)
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["example", "classifier_version"], name="unscorable_once_per_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"example {self.example_id} unscorable by v{self.classifier_version_id}"
+
+
 class RunStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
@@ -140,5 +164,6 @@ __all__ = [
     "ThresholdDecision",
     "ThresholdSweep",
     "TrainingRun",
+    "Unscorable",
     "VersionStatus",
 ]

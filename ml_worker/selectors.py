@@ -5,7 +5,14 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, QuerySet
 
 from labeling.models import Example
-from ml_worker.models import LOADABLE_STATUSES, ClassifierVersion, Score, TrainingRun, VersionStatus
+from ml_worker.models import (
+    LOADABLE_STATUSES,
+    ClassifierVersion,
+    Score,
+    TrainingRun,
+    Unscorable,
+    VersionStatus,
+)
 
 
 def classifier_version_list() -> QuerySet[ClassifierVersion]:
@@ -22,9 +29,11 @@ def classifier_version_loadable(*, version_id: int) -> ClassifierVersion | None:
 
 
 def examples_unscored(*, version: ClassifierVersion) -> QuerySet[Example]:
-    """Examples without a score from ``version``, oldest first."""
+    """Examples without a score from ``version``, oldest first; those ``version`` is known not to be
+    able to score (:class:`Unscorable`) are left out, so they are never retried."""
     scored = Score.objects.filter(example=OuterRef("pk"), classifier_version=version)
-    return Example.objects.filter(~Exists(scored)).order_by("id")
+    refused = Unscorable.objects.filter(example=OuterRef("pk"), classifier_version=version)
+    return Example.objects.filter(~Exists(scored), ~Exists(refused)).order_by("id")
 
 
 def training_run_get(*, run_id: int) -> TrainingRun | None:

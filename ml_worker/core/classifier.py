@@ -56,6 +56,15 @@ def completion_lengths(tokenizer: PreTrainedTokenizerBase, completions: Sequence
     return [len(ids) for ids in tokenizer(list(completions), add_special_tokens=False)["input_ids"]]
 
 
+def completions_over_limit(
+    tokenizer: PreTrainedTokenizerBase, completions: Sequence[str], max_length: int
+) -> list[int]:
+    """Indices of the completions longer than `completion_token_limit`: pairs the classifier refuses
+    (the completion is what it judges, so it is never cut)."""
+    limit = completion_token_limit(tokenizer, max_length)
+    return [i for i, length in enumerate(completion_lengths(tokenizer, completions)) if length > limit]
+
+
 def tokenize_pairs(
     tokenizer: PreTrainedTokenizerBase,
     pairs: Sequence[Pair],

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from transformers import AutoTokenizer
 
 from gauntlet.accounts.models import User
 from gauntlet.api import ApiError
@@ -23,6 +24,7 @@ from gauntlet.common import storage
 from gauntlet.common.enqueue import task_send
 from labeling.models import Consensus, Example, InjuryLabel
 from ml_worker import runtime
+from ml_worker.core.classifier import completions_over_limit
 from ml_worker.core.training import EpochMetrics, TrainConfig, TrainExample, stratified_split, train
 from ml_worker.core.training.checkpoint import CHECKPOINT_NAME, load_checkpoint
 from ml_worker.models import ClassifierVersion, RunStatus, TrainingRun, VersionStatus
@@ -156,16 +158,40 @@ def _examples_for(version: ClassifierVersion) -> list[TrainExample]:
                 snapshot["synthetic"], seed=snapshot["seed"]
             )
         ]
-    labels = dict(snapshot["examples"])
+    return [example for _, example in _labelled_examples(version)]
+
+
+def _labelled_examples(version: ClassifierVersion) -> list[tuple[int, TrainExample]]:
+    labels = dict(version.data_snapshot["examples"])
     rows = (
         Example.objects.filter(pk__in=labels)
         .order_by("id")
         .values_list("pk", "prompt", "completion", "source")
     )
     return [
-        TrainExample(prompt, completion, int(labels[pk] == InjuryLabel.INJURIOUS), source)
+        (pk, TrainExample(prompt, completion, int(labels[pk] == InjuryLabel.INJURIOUS), source))
         for pk, prompt, completion, source in rows
     ]
+
+
+def _examples_within_limit(
+    version: ClassifierVersion, init_path: str | Path, max_length: int
+) -> tuple[list[TrainExample], list[int]]:
+    """The version's training examples whose completion fits the classifier's token limit, and the ids
+    of those left out. The completion is what the classifier judges, so it is never cut: an over-long
+    one (the import allows 2,000 characters) is left out of training rather than failing every run.
+    Side effect: the left-out ids are recorded in the version's snapshot (``excluded_too_long``), so
+    the snapshot says exactly what was trained on. Deterministic, so a resumed run leaves out the same."""
+    if version.data_snapshot.get("synthetic"):
+        return _examples_for(version), []
+    labelled = _labelled_examples(version)
+    tokenizer = AutoTokenizer.from_pretrained(str(init_path), local_files_only=True)
+    over = set(completions_over_limit(tokenizer, [e.completion for _, e in labelled], max_length))
+    excluded = [pk for index, (pk, _) in enumerate(labelled) if index in over]
+    if excluded != version.data_snapshot.get("excluded_too_long", []):
+        version.data_snapshot = {**version.data_snapshot, "excluded_too_long": excluded}
+        ClassifierVersion.objects.filter(pk=version.pk).update(data_snapshot=version.data_snapshot)
+    return [e for index, (_, e) in enumerate(labelled) if index not in over], excluded
 
 
 def _run_slug(run: TrainingRun) -> str:
@@ -217,9 +243,9 @@ def training_run_execute(
     options = {k: version.train_config.get(k, v) for k, v in RUN_OPTIONS.items()}
     config = TrainConfig(**{k: v for k, v in version.train_config.items() if k in TRAIN_CONFIG_FIELDS})
     try:
-        examples = _examples_for(version)
-        train_set, val_set = stratified_split(examples, float(options["val_fraction"]), config.seed)
         init_path = runtime.artifact_dir(version.parent) if version.parent else classifier_base_path()
+        examples, excluded = _examples_within_limit(version, init_path, config.max_length)
+        train_set, val_set = stratified_split(examples, float(options["val_fraction"]), config.seed)
         run_dir = training_run_dir(run)
         checkpoint_dir = run_dir / "checkpoint"
         if not (checkpoint_dir / CHECKPOINT_NAME).exists() and run.checkpoint_uri:
@@ -273,6 +299,7 @@ def training_run_execute(
         "threshold": config.threshold,
         "train_examples": len(train_set),
         "val_examples": len(val_set),
+        "excluded_too_long": len(excluded),
         "global_step": result.global_step,
         "resumed_from_step": result.resumed_from_step,
         "train_examples_per_second": result.examples_per_second,
