@@ -6,6 +6,12 @@
   contractor's own ``ContractorProfile.hourly_rate`` (in the profile's currency).
 - Amounts are quantised to 0.0001 (the ledger's precision) with ROUND_HALF_UP,
   computed in Decimal from the stored Decimal rates; no float ever touches money.
+
+The rule is fixed when the task is claimed: the claim's INSERT copies it onto the assignment
+(``Assignment.pay_mode``, ``pay_amount``, ``pay_currency``, ``pay_max_minutes``; an hourly
+queue without a rate copies the contractor's own rate and currency), and pay is computed from
+that copy, so editing the queue (or the contractor's rate) never re-prices claimed work.
+Assignments claimed before the copy existed are paid by the queue's current rule.
 """
 
 from __future__ import annotations
@@ -35,6 +41,17 @@ class Pay:
     paid_seconds: int  # hourly: the active seconds paid for (after the cap); per task: 0
 
 
+@dataclass(frozen=True)
+class PayRule:
+    """How one task is paid: per task ``amount``, or ``amount`` per active hour up to
+    ``max_minutes`` a task, in ``currency``."""
+
+    mode: str
+    amount: Decimal
+    currency: str
+    max_minutes: int
+
+
 def hourly_rate_for(*, queue: Queue, contractor: User) -> tuple[Decimal, str]:
     """The hourly rate and its currency for this contractor on this queue."""
     if queue.hourly_rate is not None:
@@ -45,21 +62,40 @@ def hourly_rate_for(*, queue: Queue, contractor: User) -> tuple[Decimal, str]:
     return Decimal(profile.hourly_rate), profile.currency
 
 
-def paid_seconds(*, queue: Queue, active_seconds: int) -> int:
-    return max(0, min(int(active_seconds), int(queue.max_minutes_per_task) * 60))
-
-
-def pay_for(*, queue: Queue, contractor: User, active_seconds: int) -> Pay:
-    """What one accepted judgment earns under the queue's current pay rule."""
+def queue_pay_rule(*, queue: Queue, contractor: User) -> PayRule:
+    """The queue's pay rule for this contractor as it stands now (what a claim now would copy)."""
     if queue.pay_mode == PayMode.HOURLY:
         rate, currency = hourly_rate_for(queue=queue, contractor=contractor)
-        seconds = paid_seconds(queue=queue, active_seconds=active_seconds)
-        amount = quantize(rate * Decimal(seconds) / SECONDS_PER_HOUR)
-        return Pay(LedgerKind.HOURLY_PAY, amount, currency, seconds)
-    return Pay(LedgerKind.TASK_PAY, quantize(Decimal(queue.pay_per_task)), queue.currency, 0)
+        return PayRule(PayMode.HOURLY, rate, currency, int(queue.max_minutes_per_task))
+    return PayRule(PayMode.PER_TASK, Decimal(queue.pay_per_task), queue.currency, 0)
+
+
+def assignment_pay_rule(assignment: Assignment) -> PayRule:
+    """The rule the assignment was claimed under (its snapshot), or the queue's current one for
+    an assignment claimed before snapshots existed."""
+    if not assignment.pay_mode or assignment.pay_amount is None:
+        return queue_pay_rule(queue=assignment.queue, contractor=assignment.contractor)
+    return PayRule(
+        assignment.pay_mode,
+        Decimal(assignment.pay_amount),
+        assignment.pay_currency or assignment.queue.currency,
+        int(assignment.pay_max_minutes or 0),
+    )
+
+
+def paid_seconds(*, rule: PayRule, active_seconds: int) -> int:
+    return max(0, min(int(active_seconds), rule.max_minutes * 60))
+
+
+def pay_for(*, rule: PayRule, active_seconds: int) -> Pay:
+    """What one accepted judgment earns under ``rule``."""
+    if rule.mode == PayMode.HOURLY:
+        seconds = paid_seconds(rule=rule, active_seconds=active_seconds)
+        amount = quantize(rule.amount * Decimal(seconds) / SECONDS_PER_HOUR)
+        return Pay(LedgerKind.HOURLY_PAY, amount, rule.currency, seconds)
+    return Pay(LedgerKind.TASK_PAY, quantize(rule.amount), rule.currency, 0)
 
 
 def pay_for_assignment(assignment: Assignment) -> Pay:
-    return pay_for(
-        queue=assignment.queue, contractor=assignment.contractor, active_seconds=assignment.active_seconds
-    )
+    """What the assignment earns under the rule it was claimed under."""
+    return pay_for(rule=assignment_pay_rule(assignment), active_seconds=assignment.active_seconds)

@@ -199,6 +199,22 @@ class Assignment(models.Model):
     last_heartbeat_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     active_seconds = models.PositiveIntegerField(default=0, help_text="From heartbeats, capped per interval.")
+    # The pay rule as it stood when the task was claimed, written by the claim's own INSERT
+    # (claim_sql.py): editing the queue never re-prices work already claimed. Empty on
+    # assignments claimed before the snapshot existed (they are paid by the queue's rule).
+    pay_mode = models.CharField(max_length=16, choices=PayMode.choices, blank=True, db_default="")
+    pay_amount = models.DecimalField(
+        max_digits=10,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Per task: the task's pay. Hourly: the rate per active hour (the queue's, or the "
+        "contractor's own when the queue had none).",
+    )
+    pay_currency = models.CharField(max_length=3, blank=True, db_default="")
+    pay_max_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Hourly: active minutes paid at most."
+    )
     result = models.JSONField(null=True, blank=True, help_text="The validated submission.")
     gold_correct = models.BooleanField(null=True, blank=True, help_text="Gold items only.")
     reviewed_by = models.ForeignKey(

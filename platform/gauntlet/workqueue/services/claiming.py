@@ -30,9 +30,11 @@ from gauntlet.workqueue.services.claim_sql import (
     ASSIGNMENTS_TABLE,
     CLAIM_LOCK_NAMESPACE,
     ITEMS_TABLE,
+    PAY_SNAPSHOT_COLUMNS,
     PROFILES_TABLE,
     candidate_sql,
     lease_sql,
+    pay_snapshot_sql,
 )
 from gauntlet.workqueue.services.leases import expire_due
 
@@ -133,7 +135,7 @@ def _lease_in_one_statement(
     adapt = connection.ops.adapt_datetimefield_value
     expires = now + timedelta(seconds=queue.lease_seconds)
     params: list[Any] = [queue.pk, gold, contractor.pk, contractor.pk]
-    params += [queue.pk, contractor.pk, adapt(now), adapt(expires)]
+    params += [queue.pk, contractor.pk, adapt(now), adapt(expires), queue.pk, contractor.pk]
     rows = fetch(lease_sql(), params)
     if not rows:
         return None
@@ -174,10 +176,13 @@ def _insert_assignment(*, queue: Queue, contractor: User, item: WorkItem, now: d
         lease_expires_at=now + timedelta(seconds=queue.lease_seconds),
     )
     adapt = connection.ops.adapt_datetimefield_value
-    # Every NOT NULL column without a database default is listed here.
+    pay_values, pay_joins = pay_snapshot_sql()
+    # Every NOT NULL column without a database default is listed here, and the pay rule the
+    # task is claimed under is copied from the queue's row in the same statement.
     ((assignment.pk,),) = fetch(
         f'INSERT INTO {ASSIGNMENTS_TABLE} ("item_id", "queue_id", "contractor_id", "status", "claimed_at",'  # noqa: S608
-        ' "lease_expires_at", "active_seconds", "review_note") VALUES (%s, %s, %s, %s, %s, %s, %s, %s)'
+        f' "lease_expires_at", "active_seconds", "review_note", {PAY_SNAPSHOT_COLUMNS})'
+        f" SELECT %s, %s, %s, %s, %s, %s, %s, %s, {pay_values} FROM (SELECT 1) one {pay_joins}"
         ' RETURNING "id"',
         [
             item.pk,
@@ -188,6 +193,8 @@ def _insert_assignment(*, queue: Queue, contractor: User, item: WorkItem, now: d
             adapt(assignment.lease_expires_at),
             assignment.active_seconds,
             assignment.review_note,
+            queue.pk,
+            contractor.pk,
         ],
     )
     assignment._state.adding = False
