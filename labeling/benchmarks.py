@@ -32,6 +32,15 @@ def consensus_refit(options: BenchOptions) -> dict[str, Any]:
     )
 
 
+def import_(options: BenchOptions) -> dict[str, Any]:
+    from labeling.import_bench import run_import_bench
+
+    return run_import_bench(
+        rows=options.get_int("rows", 2_000 if options.quick else 1_000_000),
+        use_current=options.params.get("database") == "current",
+    )
+
+
 BENCHMARKS = [
     Benchmark(
         "cycle",
@@ -42,5 +51,10 @@ BENCHMARKS = [
         "consensus_refit",
         "a Dawid-Skene refit of a 1M-label queue in the background; submit p99 alone vs during it",
         consensus_refit,
+    ),
+    Benchmark(
+        "import",
+        "a 1,000,000-row gzip JSONL upload through the background import job: seconds and peak RSS over idle",
+        import_,
     ),
 ]

@@ -7,6 +7,7 @@ from labeling.views import adjudication, agreement, data
 app_name = "labeling_manage"
 urlpatterns = [
     path("data/upload/", data.data_upload, name="upload"),
+    path("data/imports/<int:job_id>/", data.import_job_page, name="import-job"),
     path("queues/<int:queue_id>/agreement/", agreement.queue_agreement_page, name="queue-agreement"),
     path(
         "queues/<int:queue_id>/agreement/confusion.svg", agreement.queue_confusion_svg, name="queue-confusion"

@@ -200,3 +200,87 @@ class Consensus(models.Model):
 
     def __str__(self) -> str:
         return f"consensus {self.label} on example {self.example_id} in queue {self.queue_id}"
+
+
+class ImportJobState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    CHECKING = "checking", "Checking every row"
+    LANDING = "landing", "Writing rows"
+    SUCCEEDED = "succeeded", "Imported"
+    REJECTED = "rejected", "Rejected (bad rows; nothing written)"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """A big import run in the background: the stored upload, its progress and its report.
+
+    Two passes over the stored file: every row is checked first (``checking``, nothing written),
+    then, only if none is bad or ``skip_invalid`` is set, the valid rows land in chunks
+    (``landing``), each chunk in its own transaction together with this row's ``rows_landed``:
+    the rows of the file up to ``rows_landed`` (file order) are exactly those written, so a
+    crash leaves a true record and a retry resumes after it.
+    """
+
+    state = models.CharField(max_length=16, choices=ImportJobState.choices, default=ImportJobState.QUEUED)
+    source = models.CharField(max_length=500, help_text="The stored upload's name in default storage.")
+    source_name = models.CharField(max_length=300, help_text="The file name as uploaded.")
+    format = models.CharField(max_length=8)
+    batch = models.CharField(max_length=200)
+    skip_invalid = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_jobs"
+    )
+    bytes_total = models.BigIntegerField(default=0, help_text="Stored (uncompressed) size of the rows.")
+    bytes_done = models.BigIntegerField(default=0, help_text="Bytes read in the current pass.")
+    rows_checked = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Known once every row is checked."
+    )
+    rows_landed = models.PositiveIntegerField(default=0, help_text="File rows (in order) written or skipped.")
+    valid = models.PositiveIntegerField(default=0)
+    invalid = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    row_errors = models.JSONField(default=list, blank=True, help_text="[{row, field, reason}], capped.")
+    errors_truncated = models.BooleanField(default=False)
+    first_example_id = models.BigIntegerField(null=True, blank=True)
+    last_example_id = models.BigIntegerField(null=True, blank=True)
+    message = models.TextField(blank=True, help_text="Why a failed job failed.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-id",)
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(rows_landed__lte=models.F("rows_checked")),
+                name="import_job_landed_checked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"import job {self.pk} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (ImportJobState.SUCCEEDED, ImportJobState.REJECTED, ImportJobState.FAILED)
+
+    # What the import report shows (the same names as ImportReport's).
+    @property
+    def rows(self) -> int:
+        return self.rows_total if self.rows_total is not None else self.rows_checked
+
+    @property
+    def landed(self) -> bool:
+        return self.created > 0
+
+    @property
+    def example_count(self) -> int:
+        return self.created + self.duplicates
+
+    @property
+    def seconds(self) -> float:
+        if self.started_at is None or self.finished_at is None:
+            return 0.0
+        return round((self.finished_at - self.started_at).total_seconds(), 3)

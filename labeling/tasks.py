@@ -1,4 +1,5 @@
-"""Celery interface of labeling: the background Dawid–Skene refits (beat: ``CELERY_BEAT_SCHEDULE``).
+"""Celery interface of labeling: the background Dawid–Skene refits (beat: ``CELERY_BEAT_SCHEDULE``)
+and background imports (``import_job_run``).
 
 Model-based consensus needs the whole queue's labels, so it never runs inside a
 contractor's submit (that counts the item's own labels). Beat asks every minute
@@ -9,12 +10,16 @@ each, one run per queue at a time (:mod:`gauntlet.common.single_flight`).
 from __future__ import annotations
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from gauntlet.common.single_flight import single_flight
 from gauntlet.workqueue.models import Queue
+from labeling.models import ImportJob
 from labeling.services.consensus import queue_consensus_recompute, queues_due_for_refit
+from labeling.services.imports.jobs import import_job_fail, import_job_run
 
 REFIT_TTL_SECONDS = 15 * 60  # a crashed refit keeps the next one out at most this long
+IMPORT_TTL_SECONDS = 2 * 3600  # a million rows land in minutes; this bounds a stuck one
 
 
 @shared_task(
@@ -45,3 +50,27 @@ def refit_due_consensus() -> list[int]:
     for queue_id in due:
         refit_queue_consensus.delay(queue_id)
     return due
+
+
+@shared_task(
+    name="labeling.tasks.import_job_run",
+    soft_time_limit=IMPORT_TTL_SECONDS - 60,
+    time_limit=IMPORT_TTL_SECONDS,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def import_job_run_task(job_id: int) -> str | None:
+    """Run one import job (check every row, then land them in chunks); its final state, or None
+    when another run of the same job holds it. Idempotent: a finished job is left alone and an
+    interrupted one resumes after the rows it recorded as landed."""
+    with single_flight(f"import-job:{job_id}", ttl_seconds=IMPORT_TTL_SECONDS) as mine:
+        if not mine:
+            return None
+        job = ImportJob.objects.filter(pk=job_id).first()
+        if job is None:
+            return None
+        try:
+            return str(import_job_run(job=job).state)
+        except SoftTimeLimitExceeded:
+            import_job_fail(job_id=job_id, message="the import ran past its time limit; start it again")
+            raise

@@ -2,6 +2,7 @@ from django.urls import URLPattern, URLResolver, path
 
 from labeling.apis.adjudication import AdjudicationDecideApi, AdjudicationListApi
 from labeling.apis.examples import ExampleImportApi
+from labeling.apis.import_jobs import ImportJobDetailApi, ImportJobStartApi
 from labeling.apis.queues import (
     QueueAgreementApi,
     QueueComparisonSummaryApi,
@@ -13,6 +14,8 @@ from labeling.apis.raters import RaterAuditApi, RaterBlockApi, RaterProbationApi
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("examples/import/", ExampleImportApi.as_view(), name="example-import"),
+    path("examples/import-jobs/", ImportJobStartApi.as_view(), name="import-job-start"),
+    path("examples/import-jobs/<int:job_id>/", ImportJobDetailApi.as_view(), name="import-job-detail"),
     path("adjudications/", AdjudicationListApi.as_view(), name="adjudication-list"),
     path("adjudications/<int:consensus_id>/", AdjudicationDecideApi.as_view(), name="adjudication-decide"),
     path("queues/<int:queue_id>/agreement/", QueueAgreementApi.as_view(), name="queue-agreement"),

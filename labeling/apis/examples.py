@@ -1,7 +1,14 @@
-"""``POST /api/v1/examples/import/``: a JSONL/CSV upload or a JSON list of rows."""
+"""``POST /api/v1/examples/import/``: a JSONL/CSV upload (gzip or not) or a JSON list of rows, any size.
+
+The request is streamed to disk first (:mod:`labeling.services.imports.intake`), so bodies past
+Django's in-memory limit are accepted; big files are better sent to ``import-jobs/``, which
+answers at once and imports in the background with progress.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
@@ -14,7 +21,14 @@ from rest_framework.views import APIView
 
 from gauntlet.accounts.permissions import IsManager
 from gauntlet.api import ApiError
-from labeling.services.imports.parsing import format_for, parse_rows, parse_stream
+from labeling.services.imports.intake import (
+    NothingToImport,
+    ReceivedImport,
+    import_request_receive,
+    received_rows_open,
+    strip_gz,
+)
+from labeling.services.imports.parsing import parse_stream
 from labeling.services.imports.report import ImportFileError, ImportReport
 from labeling.services.imports.service import examples_import
 from labeling.services.imports.sources import default_batch_for
@@ -27,7 +41,9 @@ class RowErrorSerializer(serializers.Serializer):
 
 
 class ExampleImportApi(APIView):
-    """Import examples. Multipart ``file`` (JSONL or CSV, streamed) or JSON ``rows``.
+    """Import examples. Multipart ``file`` (``.jsonl``/``.csv``, or either ``.gz``), JSON ``rows``
+    (``Content-Encoding: gzip`` accepted), or the file as the raw body (``text/csv`` or
+    ``application/x-ndjson``, gzip or not; ``batch``, ``skip_invalid`` in the query string).
 
     All-or-nothing unless ``skip_invalid``: with a bad row nothing lands and the
     400 error's ``fields.rows`` lists every bad row (row, field, reason).
@@ -72,36 +88,52 @@ class ExampleImportApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer, 200: OutputSerializer})
     def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        skip_invalid = values["skip_invalid"]
-        try:
-            if "file" in values:
-                upload = values["file"]
-                file_format = format_for(upload.name, values.get("format"))
-                upload.seek(0)
-                report = examples_import(
-                    rows=parse_stream(upload, file_format=file_format),  # iterates the upload line by line
-                    batch=values.get("batch") or default_batch_for(upload.name),
-                    file_format=file_format,
-                    skip_invalid=skip_invalid,
-                )
-            else:
-                report = examples_import(
-                    rows=parse_rows(values["rows"]),
-                    batch=values.get("batch") or "default",
-                    file_format="json",
-                    skip_invalid=skip_invalid,
-                )
-        except ImportFileError as exc:
-            raise ApiError(
-                "import_unreadable", str(exc), status.HTTP_400_BAD_REQUEST, {"file": [str(exc)]}
-            ) from exc
-        if report.invalid and not skip_invalid:
+        with import_received(request) as (received, options):
+            with received_rows_open(received.path, gzipped=received.gzipped) as stream:
+                try:
+                    report = examples_import(
+                        rows=parse_stream(stream, file_format=received.format),  # line by line
+                        batch=options.get("batch") or _default_batch(received),
+                        file_format="json" if received.sent_as == "json" else received.format,
+                        skip_invalid=options["skip_invalid"],
+                    )
+                except ImportFileError as exc:
+                    raise _unreadable(exc) from exc
+        if report.invalid and not options["skip_invalid"]:
             raise _rejected(report)
         body = self.OutputSerializer(report.as_dict()).data
         return Response(body, status=status.HTTP_201_CREATED if report.created else status.HTTP_200_OK)
+
+
+class ImportOptionsSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=("jsonl", "csv"), required=False)
+    batch = serializers.CharField(required=False, max_length=200)
+    skip_invalid = serializers.BooleanField(default=False)
+
+
+def _default_batch(received: ReceivedImport) -> str:
+    return "default" if received.sent_as == "json" else default_batch_for(strip_gz(received.name))
+
+
+def _unreadable(exc: ImportFileError) -> ApiError:
+    return ApiError("import_unreadable", str(exc), status.HTTP_400_BAD_REQUEST, {"file": [str(exc)]})
+
+
+@contextmanager
+def import_received(request: Request) -> Iterator[tuple[ReceivedImport, dict[str, Any]]]:
+    """What the request carries (see :mod:`labeling.services.imports.intake`), on local disk, with
+    its checked options; a 400 saying what to send when it carries nothing importable."""
+    try:
+        with import_request_receive(request._request) as received:
+            options = ImportOptionsSerializer(
+                data={k: v for k, v in received.options.items() if v is not None}
+            )
+            options.is_valid(raise_exception=True)
+            yield received, dict(options.validated_data)
+    except NothingToImport as exc:
+        raise serializers.ValidationError({"file": [str(exc)]}) from exc
+    except ImportFileError as exc:
+        raise _unreadable(exc) from exc
 
 
 def _rejected(report: ImportReport) -> ApiError:

@@ -1,25 +1,29 @@
-"""The manager's upload page: a JSONL/CSV file in, the import report (every bad row) out.
+"""The manager's upload page: a JSONL/CSV file (gzip or not) in, a background import job, its report out.
 
-The page posts an ordinary multipart form; ``labeling/js/upload.js`` sends the same form
-with ``XMLHttpRequest`` to show the upload's progress and swaps in the report fragment.
+The page posts an ordinary multipart form, which starts an :class:`~labeling.models.ImportJob`
+and shows the job's page (it reloads itself while the job runs). ``labeling/js/upload.js`` sends
+the same form with ``XMLHttpRequest`` to show the upload's progress, then polls the job's fragment
+(``_import_job.html``: the import's progress bar, then the report with every bad row) in place.
 """
 
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from gauntlet.web.decorators import is_htmx, role_required
-from labeling.services.imports.parsing import format_for, parse_stream
-from labeling.services.imports.report import ImportFileError, ImportReport
-from labeling.services.imports.service import examples_import
-from labeling.services.imports.sources import default_batch_for
+from labeling.models import ImportJob
+from labeling.services.imports.intake import import_request_receive
+from labeling.services.imports.jobs import import_job_create, import_job_progress
+from labeling.services.imports.report import ImportFileError
 
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="File (.jsonl or .csv)", help_text="Columns: prompt, completion; optional id, source, label."
+        label="File (.jsonl or .csv)",
+        help_text="Columns: prompt, completion; optional id, source, label. Gzip (.jsonl.gz, .csv.gz) is fine.",
     )
     batch = forms.CharField(
         label="Batch",
@@ -32,21 +36,38 @@ class UploadForm(forms.Form):
 
 @role_required("manager")
 def data_upload(request: HttpRequest) -> HttpResponse:
-    report: ImportReport | None = None
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            file_format = format_for(upload.name)
-            upload.seek(0)
-            report = examples_import(
-                rows=parse_stream(upload, file_format=file_format),
-                batch=form.cleaned_data["batch"] or default_batch_for(upload.name),
-                file_format=file_format,
-                skip_invalid=form.cleaned_data["skip_invalid"],
-                author=None,
-            )
-        except ImportFileError as exc:
-            form.add_error("file", str(exc))
-    template = "labeling/_import_report.html" if is_htmx(request) else "labeling/upload.html"
-    return render(request, template, {"form": form, "report": report})
+            with import_request_receive(request) as received:
+                job = import_job_create(received=received, created_by=request.user)  # type: ignore[arg-type]
+        except (ImportFileError, ValidationError) as exc:
+            form.add_error("file", exc.messages if isinstance(exc, ValidationError) else str(exc))
+        else:
+            if is_htmx(request):
+                return import_job_fragment(request, job)
+            return redirect("labeling_manage:import-job", job_id=job.pk)
+    template = "labeling/_import_job.html" if is_htmx(request) else "labeling/upload.html"
+    return render(request, template, {"form": form, "job": None})
+
+
+def import_job_fragment(request: HttpRequest, job: ImportJob) -> HttpResponse:
+    job.refresh_from_db()
+    return render(request, "labeling/_import_job.html", _job_context(job))
+
+
+def _job_context(job: ImportJob) -> dict[str, object]:
+    return {
+        "job": job,
+        "percent": round(100 * import_job_progress(job)),
+        "report": job if job.finished else None,
+    }
+
+
+@role_required("manager")
+def import_job_page(request: HttpRequest, job_id: int) -> HttpResponse:
+    """One import job: its progress while it runs (the page reloads itself), then its report."""
+    job = get_object_or_404(ImportJob, pk=job_id)
+    if is_htmx(request):
+        return import_job_fragment(request, job)
+    return render(request, "labeling/upload.html", {"form": UploadForm(), **_job_context(job)})

@@ -246,3 +246,49 @@ def test_the_attack_pages_show_their_figures(page: Any, live_server: Any) -> Non
     page.get_by_role("link", name="Launch a paraphrase batch").click()
     expect(page.get_by_label("Verification queue")).to_be_visible()
     screenshot(page, "manager-paraphrase-launch")
+
+
+def test_the_upload_bar_follows_a_gzip_upload_and_its_background_import_to_the_report(
+    page: Any, live_server: Any, local_storage: None
+) -> None:
+    """Issue 17: the upload's bytes, then the import job's rows, then the report, on one page."""
+    import gzip
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from labeling.models import Example, ImportJob
+    from labeling.services.imports.jobs import import_job_run
+
+    sign_in_fast(page, live_server, new_manager())
+    rows = [
+        {"prompt": f"Row {n}: Eve climbed the fence.", "completion": f"She tore her sleeve {n}."}
+        for n in range(1500)
+    ]
+    page.goto("/manage/data/upload/")
+    page.get_by_label("File (.jsonl or .csv)").set_input_files(
+        {"name": "fence.jsonl.gz", "mimeType": "application/gzip", "buffer": gzip.compress(_jsonl(rows))}
+    )
+    page.get_by_role("button", name="Upload and import").click()
+    expect(page.get_by_role("status").filter(has_text="Imported: 1500 of 1500 rows")).to_be_visible()
+    expect(page.get_by_role("progressbar", name="Upload progress")).to_have_attribute("value", "100")
+    expect(page.get_by_role("progressbar", name="Import progress")).to_have_attribute("value", "100")
+    expect(page.get_by_text("1500 examples are in batch “fence”")).to_be_visible()
+    assert Example.objects.filter(batch="fence").count() == 1500
+
+    # A job a worker is still writing: its page shows how far it is, then follows it to the report.
+    source = default_storage.save("imports/later.jsonl", ContentFile(_jsonl(rows[:200])))
+    job = ImportJob.objects.create(
+        source=source, source_name="later.jsonl", format="jsonl", batch="later", state="landing",
+        rows_checked=200, rows_total=200, rows_landed=0, valid=200,
+    )  # fmt: skip
+    ImportJob.objects.filter(pk=job.pk).update(rows_landed=50)  # as the worker records each chunk
+    page.goto(f"/manage/data/imports/{job.pk}/")
+    expect(page.get_by_role("progressbar", name="Import progress")).to_have_attribute("value", "25")
+    expect(page.get_by_text("Writing rows: 50 of 200 (25%)")).to_be_visible()
+    screenshot(page, "manager-import-progress", narrow=True)
+    job.refresh_from_db()
+    import_job_run(job=job)  # the worker finishes (resuming after the 50 rows it recorded)
+    expect(page.get_by_role("heading", name=re.compile("Import report"))).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Imported: 200 of 200 rows")).to_be_visible()
+    screenshot(page, "manager-import-done", narrow=True)

@@ -14,10 +14,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _bench(name: str) -> dict[str, Any]:
+def _bench(name: str, *args: str) -> dict[str, Any]:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "gauntlet.settings.test"}
     done = subprocess.run(  # noqa: S603 - our own manage.py
-        [sys.executable, "manage.py", "bench", name, "--quick", "--json"],
+        [sys.executable, "manage.py", "bench", name, "--quick", "--json", *args],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -48,3 +48,14 @@ def test_bench_consensus_refit_quick_refits_the_whole_queue_while_annotators_sub
     assert figures["consensus_rows_written"] == figures["items"]
     assert figures["ds_accuracy"] > 0.9  # Dawid-Skene sees through the spammers and the flippers
     assert figures["submit_p99_ms_bare"] is not None and figures["cycles_during_run"] > 0
+
+
+@pytest.mark.slow
+def test_bench_import_lands_every_row_and_prints_time_and_memory() -> None:
+    figures = _bench("import", "--rows", "3000")
+    for key in ("seconds", "peak_rss_mb", "idle_rss_mb"):
+        assert isinstance(figures[key], float | int) and figures[key] > 0, key
+    assert figures["peak_rss_mb"] >= figures["idle_rss_mb"]
+    assert figures["state"] == "succeeded"
+    assert figures["rows"] == figures["rows_landed"] == figures["created"] == 3000
+    assert figures["examples_in_batch"] == 3000 and figures["invalid"] == 0

@@ -33,6 +33,10 @@ class ImportReport:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def example_count(self) -> int:
+        return len(self.example_ids)
+
 
 class ImportFileError(ValueError):
     """The source cannot be read at all (unknown format, missing file or bucket, bad header)."""

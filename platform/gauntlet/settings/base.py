@@ -316,6 +316,9 @@ GAUNTLET_EXAMPLE_MAX_COMPLETION_CHARS = env.env_int("GAUNTLET_EXAMPLE_MAX_COMPLE
 # Rows per bulk INSERT during an import, and how many row errors a report lists (all are counted).
 GAUNTLET_IMPORT_CHUNK_SIZE = env.env_int("GAUNTLET_IMPORT_CHUNK_SIZE", 2000)
 GAUNTLET_IMPORT_MAX_REPORTED_ERRORS = env.env_int("GAUNTLET_IMPORT_MAX_REPORTED_ERRORS", 10000)
+# The largest import body or file accepted (bytes as sent, gzip counted compressed); bodies are
+# streamed to disk, so this bounds disk, not memory.
+GAUNTLET_IMPORT_MAX_UPLOAD_BYTES = env.env_int("GAUNTLET_IMPORT_MAX_UPLOAD_BYTES", 4 * 1024**3)
 # Rater audit: flag raters below these accuracies once a figure rests on RATER_MIN_COUNT labels.
 GAUNTLET_RATER_MIN_GOLD_ACCURACY = float(env.env_str("GAUNTLET_RATER_MIN_GOLD_ACCURACY", "0.8"))
 GAUNTLET_RATER_MIN_CONSENSUS_ACCURACY = float(env.env_str("GAUNTLET_RATER_MIN_CONSENSUS_ACCURACY", "0.7"))

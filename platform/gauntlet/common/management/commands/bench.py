@@ -23,7 +23,14 @@ class Command(BaseCommand):
             "--quick", action="store_true", help="tiny sizes (smoke test; figures meaningless)"
         )
         parser.add_argument(
+            "--seconds", type=float, help="how long a timed benchmark runs (the same as --param seconds=N)"
+        )
+        parser.add_argument(
             "--param", action="append", default=[], metavar="KEY=VALUE", help="override a size or setting"
+        )
+        parser.add_argument("--rows", type=int, help="the same as --param rows=N (bench import)")
+        parser.add_argument(
+            "--under-load", action="store_true", help="the same as --param under_load=true (bench score)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -41,6 +48,14 @@ class Command(BaseCommand):
             if not sep:
                 raise CommandError(f"--param takes KEY=VALUE, got {item!r}")
             params[key] = value
+        if options["seconds"] is not None:
+            if options["seconds"] <= 0:
+                raise CommandError(f"--seconds must be positive, got {options['seconds']:g}")
+            params["seconds"] = str(options["seconds"])
+        if options.get("rows") is not None:
+            params["rows"] = str(options["rows"])
+        if options.get("under_load"):
+            params["under_load"] = "true"
         figures = benchmarks[name].run(BenchOptions(quick=options["quick"], params=params))
         if options["json"]:
             self.stdout.write(json.dumps(figures, default=str))
