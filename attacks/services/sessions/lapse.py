@@ -60,6 +60,16 @@ def rewrite_sessions_close_lapsed(
 def rewrite_session_close_if_lapsed(*, session: RewriteSession) -> RewriteSession:
     """The session, abandoned first (and committed) if its task lapsed; called before every read or write
     of a session, so an expired or released one never looks open."""
-    if session.status == SessionStatus.OPEN and rewrite_sessions_close_lapsed(session_ids=[session.pk]):
+    if session.status != SessionStatus.OPEN or _visibly_live(session):
+        return session
+    if rewrite_sessions_close_lapsed(session_ids=[session.pk]):
         session.refresh_from_db(fields=["status", "ended_at"])
     return session
+
+
+def _visibly_live(session: RewriteSession) -> bool:
+    """The task row the session was read with is leased and unexpired: nothing can have lapsed, so the
+    locking pass (a transaction and two queries on every edit) is skipped. A row that changed since is
+    caught by the edit's own checks under its lock (status, then the heartbeat's lease check)."""
+    assignment = session.assignment
+    return assignment.status == AssignmentStatus.LEASED and assignment.lease_expires_at > timezone.now()
