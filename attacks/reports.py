@@ -9,6 +9,10 @@ author's bonus for the adversarial example, and the verification labeling paid o
 verification item. Ratios are totals over totals (minutes / verified examples); their
 95% intervals bootstrap attempts (resampling whole attempts keeps minutes and successes
 paired); the success rate's interval is Wilson's.
+
+Money is never added across currencies: every attempt keeps its money per currency, and each
+row reports it per currency (``money_by_currency``); the row's plain ``money`` figures are
+that of its one currency (``currency``), or None when the row's money is in several.
 """
 
 from __future__ import annotations
@@ -48,42 +52,61 @@ class Attempt:
     verified: bool
     in_progress: bool = False
     abandoned: bool = False
-    attack_pay: Decimal = Decimal(0)
-    bonus: Decimal = Decimal(0)
-    verification: Decimal = Decimal(0)
+    # Each part of the attempt's money, per currency (currency -> amount).
+    attack_pay: dict[str, Decimal] = field(default_factory=dict)
+    bonus: dict[str, Decimal] = field(default_factory=dict)
+    verification: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def currencies(self) -> set[str]:
+        return set(self.attack_pay) | set(self.bonus) | set(self.verification)
+
+    def money_in(self, currency: str | None) -> Decimal:
+        parts = (self.attack_pay, self.bonus, self.verification)
+        return sum((part.get(currency, Decimal(0)) for part in parts if currency), Decimal(0))
 
     @property
     def money(self) -> Decimal:
-        return self.attack_pay + self.bonus + self.verification
+        """All of the attempt's money; only defined when it is in one currency (or none)."""
+        currencies = self.currencies
+        if len(currencies) > 1:
+            raise ValueError(f"money in several currencies ({', '.join(sorted(currencies))}) is not added up")
+        return self.money_in(next(iter(currencies), None))
+
+
+PerCurrency = dict[str, Decimal]
 
 
 @dataclass
 class _Ledger:
-    by_assignment: dict[int, Decimal] = field(default_factory=dict)
-    by_item: dict[int, Decimal] = field(default_factory=dict)
-    bonuses: dict[str, Decimal] = field(default_factory=dict)
+    by_assignment: dict[int, PerCurrency] = field(default_factory=lambda: defaultdict(dict))
+    by_item: dict[int, PerCurrency] = field(default_factory=lambda: defaultdict(dict))
+    bonuses: dict[str, PerCurrency] = field(default_factory=lambda: defaultdict(dict))
 
 
 def _ledger(*, assignment_ids: set[int], item_ids: set[int], references: set[str]) -> _Ledger:
     ledger = _Ledger()
-    for assignment_id, total in (
+    for assignment_id, currency, total in (
         LedgerEntry.objects.filter(assignment_id__in=assignment_ids)
-        .values_list("assignment_id")
+        .values_list("assignment_id", "currency")
         .annotate(total=Sum("amount"))
+        .order_by()
     ):
-        ledger.by_assignment[assignment_id] = total
-    for item_id, total in (
+        ledger.by_assignment[assignment_id][currency] = total
+    for item_id, currency, total in (
         LedgerEntry.objects.filter(assignment__item_id__in=item_ids)
-        .values_list("assignment__item_id")
+        .values_list("assignment__item_id", "currency")
         .annotate(total=Sum("amount"))
+        .order_by()
     ):
-        ledger.by_item[item_id] = total
-    for reference, total in (
+        ledger.by_item[item_id][currency] = total
+    for reference, currency, total in (
         LedgerEntry.objects.filter(kind=LedgerKind.BONUS, reference__in=references)
-        .values_list("reference")
+        .values_list("reference", "currency")
         .annotate(total=Sum("amount"))
+        .order_by()
     ):
-        ledger.bonuses[reference] = total
+        ledger.bonuses[reference][currency] = total
     return ledger
 
 
@@ -129,13 +152,13 @@ def attempts_collect() -> list[Attempt]:
                 in_progress=session.status == SessionStatus.OPEN,
                 abandoned=session.status == SessionStatus.ABANDONED,
                 verified=adversarial_id is not None,
-                attack_pay=ledger.by_assignment.get(session.assignment_id, Decimal(0)),
-                bonus=ledger.bonuses.get(bonus_reference(adversarial_id), Decimal(0))
+                attack_pay=ledger.by_assignment.get(session.assignment_id, {}),
+                bonus=ledger.bonuses.get(bonus_reference(adversarial_id), {})
                 if adversarial_id is not None
-                else Decimal(0),
-                verification=ledger.by_item.get(submission.verification_item_id or 0, Decimal(0))
+                else {},
+                verification=ledger.by_item.get(submission.verification_item_id or 0, {})
                 if submission
-                else Decimal(0),
+                else {},
             )
         )
     for candidate in candidates:
@@ -150,9 +173,9 @@ def attempts_collect() -> list[Attempt]:
                 minutes=0.0,
                 submitted=submission is not None,
                 verified=submission is not None and submission.pk in adversarial,
-                verification=ledger.by_item.get(submission.verification_item_id or 0, Decimal(0))
+                verification=ledger.by_item.get(submission.verification_item_id or 0, {})
                 if submission
-                else Decimal(0),
+                else {},
             )
         )
     return attempts
@@ -171,22 +194,42 @@ def _ratio_interval(numerators: np.ndarray, successes: np.ndarray, seed: int = 0
     return [round(float(low), 4), round(float(high), 4)]
 
 
+def _money_summary(
+    attempts: list[Attempt], currency: str | None, wins: np.ndarray, verified: int
+) -> dict[str, Any]:
+    """The attempts' money in one ``currency`` (None: they earned nothing)."""
+
+    def part(name: str) -> Decimal:
+        return sum((getattr(a, name).get(currency, Decimal(0)) for a in attempts if currency), Decimal(0))
+
+    attack_pay, bonuses, verification = part("attack_pay"), part("bonus"), part("verification")
+    total = attack_pay + bonuses + verification
+    money = np.array([float(a.money_in(currency)) for a in attempts], dtype=float)
+    return {
+        "currency": currency,
+        "money": {"attack_pay": str(attack_pay), "bonuses": str(bonuses), "verification": str(verification)},
+        "money_total": str(total),
+        "money_per_example": str((total / verified).quantize(Decimal("0.0001"))) if verified else None,
+        "money_per_example_ci": _ratio_interval(money, wins),
+    }
+
+
 def _summarise(rows: list[Attempt]) -> dict[str, Any]:
     # A session still open has no outcome yet: it is shown, but not yet an attempt.
     attempts = [a for a in rows if not a.in_progress]
     n = len(attempts)
     verified = sum(a.verified for a in attempts)
     minutes = np.array([a.minutes for a in attempts], dtype=float)
-    money = np.array([float(a.money) for a in attempts], dtype=float)
     wins = np.array([int(a.verified) for a in attempts], dtype=float)
     success_ci = None
     if n:
         low, high = proportion_confint(verified, n, alpha=0.05, method="wilson")
         success_ci = [float(low), float(high)]
-    attack_pay = sum((a.attack_pay for a in attempts), Decimal(0))
-    bonuses = sum((a.bonus for a in attempts), Decimal(0))
-    verification = sum((a.verification for a in attempts), Decimal(0))
-    total = attack_pay + bonuses + verification
+    currencies = sorted(set().union(*(a.currencies for a in attempts)))
+    by_currency = [_money_summary(attempts, c, wins, verified) for c in currencies]
+    one = by_currency[0] if len(by_currency) == 1 else None
+    if not by_currency:
+        one = _money_summary(attempts, None, wins, verified)
     return {
         "attempts": n,
         "submitted": sum(a.submitted for a in attempts),
@@ -198,10 +241,12 @@ def _summarise(rows: list[Attempt]) -> dict[str, Any]:
         "active_minutes": round(float(minutes.sum()), 4),
         "minutes_per_example": round(float(minutes.sum()) / verified, 4) if verified else None,
         "minutes_per_example_ci": _ratio_interval(minutes, wins),
-        "money": {"attack_pay": str(attack_pay), "bonuses": str(bonuses), "verification": str(verification)},
-        "money_total": str(total),
-        "money_per_example": str((total / verified).quantize(Decimal("0.0001"))) if verified else None,
-        "money_per_example_ci": _ratio_interval(money, wins),
+        # The row's money when it is in one currency (None when in several: see money_by_currency).
+        **{
+            key: one[key] if one else None
+            for key in ("currency", "money", "money_total", "money_per_example", "money_per_example_ci")
+        },
+        "money_by_currency": by_currency,
     }
 
 
@@ -221,7 +266,9 @@ def cost_per_adversarial_example() -> dict[str, Any]:
         groups[(attempt.version, attempt.source)].append(attempt)
         if attempt.contractor is not None:
             people[(attempt.version, attempt.source, attempt.contractor)].append(attempt)
+    currencies = sorted(set().union(*(a.currencies for a in attempts)))
     return {
+        "currencies": currencies,
         "groups": [
             {"classifier_version": v, "source": s, **_summarise(rows)}
             for (v, s), rows in sorted(groups.items())
@@ -234,7 +281,10 @@ def cost_per_adversarial_example() -> dict[str, Any]:
 
 
 def cost_plot(report: dict[str, Any], path: str) -> None:
-    """Minutes and dollars per verified example by attacked version, one bar per source, 95% error bars."""
+    """Minutes and money per verified example by attacked version, one bar per source, 95% error bars.
+
+    Money is drawn in the report's currency; when the report holds several, the money panel says so
+    and draws nothing (amounts in different currencies are never put on one axis)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -244,9 +294,11 @@ def cost_plot(report: dict[str, Any], path: str) -> None:
     sources = [s for s in AttackSource.values if any(g["source"] == s for g in report["groups"])]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     width = 0.8 / max(len(sources), 1)
+    currencies = report.get("currencies", [])
+    money_label = currencies[0] if len(currencies) == 1 else "money"
     for ax, key, label in (
         (axes[0], "minutes_per_example", "active minutes"),
-        (axes[1], "money_per_example", "dollars"),
+        (axes[1], "money_per_example", money_label),
     ):
         for index, source in enumerate(sources):
             heights: list[float] = []
@@ -270,6 +322,8 @@ def cost_plot(report: dict[str, Any], path: str) -> None:
         ax.set_xticks([i + width * (len(sources) - 1) / 2 for i in range(len(versions))], versions)
         ax.set_xlabel("attacked classifier version")
         ax.set_ylabel(f"{label} per adversarial example")
+    if len(currencies) > 1:
+        axes[1].set_title(f"several currencies ({', '.join(currencies)}): see the table", fontsize=9)
     axes[0].legend()
     fig.tight_layout()
     fig.savefig(path)

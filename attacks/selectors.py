@@ -101,9 +101,15 @@ def paraphrase_batch_counts(*, batch: ParaphraseBatch) -> dict[str, Any]:
     """generated, duplicates, passed the classifier, verified injurious, failed, and the verification cost."""
     candidates = batch.candidates.exclude(completion="")
     submissions = AttackSubmission.objects.filter(candidate__batch=batch)
-    cost = LedgerEntry.objects.filter(
-        assignment__item_id__in=submissions.values("verification_item_id")
-    ).aggregate(total=Sum("amount"))["total"]
+    costs = {
+        currency: total
+        for currency, total in LedgerEntry.objects.filter(
+            assignment__item_id__in=submissions.values("verification_item_id")
+        )
+        .order_by("currency")
+        .values_list("currency")
+        .annotate(total=Sum("amount"))
+    }
     made = candidates.aggregate(
         generated=Count("id"),
         duplicates=Count("id", filter=Q(status=CandidateStatus.DUPLICATE)),
@@ -113,4 +119,13 @@ def paraphrase_batch_counts(*, batch: ParaphraseBatch) -> dict[str, Any]:
         verified_injurious=Count("id", filter=Q(status=SubmissionStatus.VERIFIED)),
         failed_verification=Count("id", filter=Q(status=SubmissionStatus.FAILED)),
     )
-    return {**made, **judged, "cost": str(cost or Decimal("0"))}
+    # Money in different currencies is never added up: ``cost`` is the total when the verification
+    # was paid in one currency (``cost_currency``), None when in several; ``cost_by_currency`` has each.
+    single = len(costs) <= 1
+    return {
+        **made,
+        **judged,
+        "cost": str(next(iter(costs.values()), Decimal("0"))) if single else None,
+        "cost_currency": next(iter(costs), None) if single else None,
+        "cost_by_currency": {currency: str(total) for currency, total in costs.items()},
+    }
