@@ -19,6 +19,7 @@ class Source(models.TextChoices):
     MANUAL = "manual", "Manual rewrite"
     TOOL_ASSISTED = "tool_assisted", "Tool-assisted rewrite"
     PARAPHRASE = "paraphrase", "Automatic paraphrase"
+    WORD_ATTACK = "word_attack", "Automated word-importance attack"
     IMPORT = "import", "Imported"
 
 
