@@ -4,7 +4,9 @@ and an exception no handler caught (500).
 DRF's exception handler (:func:`gauntlet.api.exception_handler`) shapes every error a view
 raises; Django answers an unresolved URL or an uncaught exception itself, as an HTML page.
 This middleware gives API clients the same JSON there. A 500 never carries the exception's
-text (it is logged, as Django logs every 500).
+text (it is logged, as Django logs every 500). Redis (the broker, results and cache) being
+unreachable is a 503 that says so: it is an outage to wait out, not a bug, and only what needs
+Redis refuses (the live tools); claims, heartbeats and submits go on without it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,27 @@ API_PREFIX = "/api/"
 _MESSAGES = {
     404: ("not_found", "No API endpoint answers this URL; the schema at /api/v1/schema/ lists them."),
     500: ("server_error", "Something went wrong on our side; it has been logged. Try again later."),
+    503: (
+        "queue_unavailable",
+        "The task queue (Redis) cannot be reached, so the classifier service cannot answer now. "
+        "Try again shortly; labeling and submitting work still go on.",
+    ),
 }
+
+
+def _queue_unreachable(exception: Exception) -> bool:
+    """Redis down: the broker's connection error (after Celery's retries), the client's own, or the
+    result backend's "retry limit exceeded" raised from one of those."""
+    from kombu.exceptions import OperationalError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    cause: BaseException | None = exception
+    while cause is not None:
+        if isinstance(cause, OperationalError | RedisConnectionError | RedisTimeoutError):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def error_response(*, status: int, code: str, message: str) -> JsonResponse:
@@ -47,6 +69,7 @@ class ApiErrorShapeMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not request.path.startswith(API_PREFIX):
             return None  # Django's own error pages (and DEBUG's traceback) for the web pages
+        status = 503 if _queue_unreachable(exception) else 500
         logger.error("Internal Server Error: %s", request.path, exc_info=exception)
-        code, message = _MESSAGES[500]
-        return error_response(status=500, code=code, message=message)
+        code, message = _MESSAGES[status]
+        return error_response(status=status, code=code, message=message)

@@ -139,7 +139,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "POST /api/v1/examples/import-jobs/": _manager(400),  # no file or rows
     "POST /api/v1/score/": _manager(200),
     "POST /api/v1/saliency/": _manager(200),
-    "POST /api/v1/substitutions/": _manager(400),  # the span falls on no word of this completion
+    "POST /api/v1/substitutions/": _manager(400),  # the matrix body has no span object
     "POST /api/v1/classifiers/{version_id}/promote/": _manager(200),
     "POST /api/v1/classifiers/{version_id}/threshold/": _manager(400),  # no threshold
     "POST /api/v1/classifiers/{version_id}/sweeps/": _manager(202),
