@@ -36,6 +36,9 @@ app = Celery("gauntlet")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 _longest = int(app.conf.get("longest_task_seconds") or 6 * 3600)
+# How long Redis keeps a delivered, unacknowledged message before handing it to another worker
+# (the one that took it died): longer than the longest task, or a healthy run would be started twice.
+_visibility = int(app.conf.get("broker_visibility_timeout") or _longest + 3600)
 app.conf.update(
     task_serializer="json",
     result_serializer="json",
@@ -61,9 +64,8 @@ app.conf.update(
     task_soft_time_limit=300,
     task_time_limit=360,
     worker_prefetch_multiplier=1,
-    # Redis re-delivers unacknowledged messages after the visibility timeout: it
-    # must exceed the longest training run or a healthy run would be started twice.
-    broker_transport_options={"visibility_timeout": _longest + 3600},
+    # Redis re-delivers unacknowledged messages after the visibility timeout (above).
+    broker_transport_options={"visibility_timeout": _visibility},
     result_expires=3600,
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,

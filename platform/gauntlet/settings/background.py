@@ -14,6 +14,10 @@ CELERY_RESULT_BACKEND = env.REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = env.CELERY_ALWAYS_EAGER
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_LONGEST_TASK_SECONDS = env.env_int("GAUNTLET_LONGEST_TASK_SECONDS", 6 * 3600)  # a full training run
+# A dead worker's message goes to another after this (gauntlet.celery); tests shorten it to see that.
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.env_int(
+    "GAUNTLET_BROKER_VISIBILITY_TIMEOUT", CELERY_LONGEST_TASK_SECONDS + 3600
+)
 CELERY_BEAT_SCHEDULE = {
     "workqueue-expire-leases": {
         "task": "gauntlet.workqueue.tasks.expire_leases",
