@@ -13,6 +13,8 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 
+from gauntlet.common.money import MoneyField
+
 
 class Role(models.TextChoices):
     CONTRACTOR = "contractor", "Contractor"
@@ -75,7 +77,7 @@ class User(AbstractUser):
 
 class ContractorProfile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="contractor_profile")
-    hourly_rate = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("15.00"))
+    hourly_rate = MoneyField(max_digits=8, decimal_places=2, default=Decimal("15.00"))
     currency = models.CharField(max_length=3, default="USD")
     qualification = models.CharField(
         max_length=16, choices=Qualification.choices, default=Qualification.PROBATION

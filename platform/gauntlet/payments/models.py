@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from gauntlet.common.money import MoneyField
 from gauntlet.workqueue.models import Assignment, Queue
 
 
@@ -39,7 +40,7 @@ class LedgerEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger_entries"
     )
     kind = models.CharField(max_length=16, choices=LedgerKind.choices)
-    amount = models.DecimalField(max_digits=12, decimal_places=4, help_text="Negative for deductions.")
+    amount = MoneyField(max_digits=12, decimal_places=4, help_text="Negative for deductions.")
     currency = models.CharField(max_length=3)
     assignment = models.ForeignKey(
         Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"

@@ -17,6 +17,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from gauntlet.common.money import MoneyField
+
 
 class QueueKind(models.TextChoices):
     INJURY_LABEL = "injury_label", "Injury label"
@@ -62,8 +64,8 @@ class Queue(models.Model):
     max_open_assignments = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
     priority = models.IntegerField(default=0, help_text="Higher queues are listed first.")
     pay_mode = models.CharField(max_length=16, choices=PayMode.choices, default=PayMode.PER_TASK)
-    pay_per_task = models.DecimalField(max_digits=10, decimal_places=4, default=Decimal("0"))
-    hourly_rate = models.DecimalField(
+    pay_per_task = MoneyField(max_digits=10, decimal_places=4, default=Decimal("0"))
+    hourly_rate = MoneyField(
         max_digits=8,
         decimal_places=2,
         null=True,
@@ -73,7 +75,7 @@ class Queue(models.Model):
     max_minutes_per_task = models.PositiveIntegerField(
         default=30, help_text="Hourly queues: active minutes paid per task at most."
     )
-    bonus_amount = models.DecimalField(
+    bonus_amount = MoneyField(
         max_digits=10,
         decimal_places=4,
         default=Decimal("0"),
@@ -203,7 +205,7 @@ class Assignment(models.Model):
     # (claim_sql.py): editing the queue never re-prices work already claimed. Empty on
     # assignments claimed before the snapshot existed (they are paid by the queue's rule).
     pay_mode = models.CharField(max_length=16, choices=PayMode.choices, blank=True, db_default="")
-    pay_amount = models.DecimalField(
+    pay_amount = MoneyField(
         max_digits=10,
         decimal_places=4,
         null=True,
