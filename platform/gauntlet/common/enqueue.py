@@ -9,6 +9,7 @@ eager app (the embedded default) still runs the task inline.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from celery import Task
@@ -16,6 +17,9 @@ from celery.result import AsyncResult
 from django.db import transaction
 
 _tasks_imported = False
+# A gthread web worker serves its first requests on several threads at once: without the lock,
+# a thread arriving while another imports the tasks modules found its task not registered yet.
+_tasks_import_lock = threading.Lock()
 
 
 def task_named(name: str) -> Task:
@@ -23,9 +27,11 @@ def task_named(name: str) -> Task:
     global _tasks_imported
     from gauntlet.celery import app
 
-    if name not in app.tasks and not _tasks_imported:
-        app.loader.import_default_modules()  # runs autodiscovery: every installed app's tasks module
-        _tasks_imported = True
+    if name not in app.tasks:
+        with _tasks_import_lock:  # the first caller imports; the others wait for it to finish
+            if not _tasks_imported:
+                app.loader.import_default_modules()  # runs autodiscovery: every app's tasks module
+                _tasks_imported = True
     return app.tasks[name]
 
 
