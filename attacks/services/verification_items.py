@@ -34,7 +34,11 @@ def verification_items_add(*, queue: Queue, example: Example) -> WorkItem:
 
     Fillers (``kind_settings.fillers_per_submission``, default 1) are ordinary imported or
     generated examples not yet in that queue, so verifiers cannot tell the attack apart.
+    Side effect: locks the verification queue's row before drawing, so two submits at once
+    never draw the same filler (an example is in a queue once); the lock is held to the end
+    of the caller's transaction.
     """
+    queue = Queue.objects.select_for_update().get(pk=queue.pk)
     wanted = int((queue.kind_settings or {}).get("fillers_per_submission", 1))
     # The examples already on the queue, as a subquery (verification payloads hold integer ids).
     taken = (
@@ -52,4 +56,7 @@ def verification_items_add(*, queue: Queue, example: Example) -> WorkItem:
     rows: list[dict[str, Any]] = [{"payload": {"example_id": pk}} for pk in [example.pk, *fillers]]
     random.shuffle(rows)  # the attack is not always the first of its group
     items = items_add(queue=queue, items=rows)
-    return next(item for item in items if item.payload["example_id"] == example.pk)
+    added = next((item for item in items if item.payload["example_id"] == example.pk), None)
+    # Already on the queue (a retried submit): the item it has.
+    held = WorkItem.objects.filter(queue=queue, payload__example_id=example.pk)
+    return added or held.exclude(payload__has_key="duplicate_of").get()

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.fields.json import KT
 
 from gauntlet.common.money import MoneyField
 
@@ -167,6 +168,16 @@ class WorkItem(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(is_gold=False) | Q(gold_answer__isnull=False), name="gold_has_answer"
+            ),
+            # One example is in a queue once (gold or not): a rater who judged one copy would be
+            # offered the other, and their submit would hit the label's uniqueness. The payload is
+            # the kind's, but an item that judges one example names it as ``example_id``. Copies made
+            # before this held keep their history and are marked ``duplicate_of`` (migration 0008).
+            models.UniqueConstraint(
+                F("queue"),
+                KT("payload__example_id"),
+                condition=Q(payload__has_key="example_id") & ~Q(payload__has_key="duplicate_of"),
+                name="workitem_example_once_per_queue",
             ),
         ]
 

@@ -122,7 +122,9 @@ class QueueCloseApi(_QueueStateApi):
 
 class QueueItemsAddApi(APIView):
     """Add items in bulk: ``{"items": [{"payload": {...}, "key"?, "priority"?, "gold_answer"?,
-    "judgments_wanted"?}, ...]}``. All land or none: errors are keyed by row index."""
+    "judgments_wanted"?}, ...]}``. All land or none: errors are keyed by row index. An example
+    is in a queue once: a row naming one the queue already holds (gold or not), or that an earlier
+    row named, is skipped and counted (``skipped``, ``skipped_rows``)."""
 
     permission_classes = (IsManager,)
 
@@ -132,17 +134,24 @@ class QueueItemsAddApi(APIView):
     class OutputSerializer(serializers.Serializer):
         created = serializers.IntegerField()
         ids = serializers.ListField(child=serializers.IntegerField())
+        skipped = serializers.IntegerField(help_text="Rows naming an example the queue already holds.")
+        skipped_rows = serializers.ListField(
+            child=serializers.IntegerField(), help_text="Their indices in ``items``."
+        )
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
     def post(self, request: Request, queue_id: int) -> Response:
         queue = queue_or_404(queue_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        items = services.items_add(queue=queue, items=data.validated_data["items"])
-        return Response(
-            self.OutputSerializer({"created": len(items), "ids": [i.pk for i in items]}).data,
-            status=status.HTTP_201_CREATED,
-        )
+        added = services.items_add_report(queue=queue, items=data.validated_data["items"])
+        body = {
+            "created": len(added.items),
+            "ids": [i.pk for i in added.items],
+            "skipped": len(added.skipped_rows),
+            "skipped_rows": added.skipped_rows,
+        }
+        return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 class QueueProgressApi(APIView):

@@ -10,7 +10,13 @@ from gauntlet.workqueue.services.assignments import (
 )
 from gauntlet.workqueue.services.claiming import assignment_claim, queue_claim
 from gauntlet.workqueue.services.leases import items_release_leases, leases_expire
-from gauntlet.workqueue.services.queues import items_add, queue_create, queue_set_state
+from gauntlet.workqueue.services.queues import (
+    ItemsAdded,
+    items_add,
+    items_add_report,
+    queue_create,
+    queue_set_state,
+)
 from gauntlet.workqueue.services.review import (
     assignment_review,
     assignments_review_bulk,
@@ -19,6 +25,7 @@ from gauntlet.workqueue.services.review import (
 )
 
 __all__ = [
+    "ItemsAdded",
     "assignment_claim",
     "assignment_heartbeat",
     "assignment_release",
@@ -28,6 +35,7 @@ __all__ = [
     "contractor_block",
     "contractor_leases_release",
     "items_add",
+    "items_add_report",
     "items_release_leases",
     "leases_expire",
     "queue_claim",

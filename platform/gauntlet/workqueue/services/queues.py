@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models.fields.json import KT
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 
@@ -132,8 +134,22 @@ def _int_field(row: dict[str, Any], name: str, low: int, high: int, errors: dict
     return value
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class ItemsAdded:
+    """What adding items did: the items created, and the rows (indices into the request) skipped
+    because they name an example the queue already holds or an earlier row named."""
+
+    items: list[WorkItem]
+    skipped_rows: list[int]
+
+
 def items_add(*, queue: Queue, items: list[dict[str, Any]]) -> list[WorkItem]:
+    """:func:`items_add_report`'s created items (for callers that need no count of skipped rows)."""
+    return items_add_report(queue=queue, items=items).items
+
+
+@transaction.atomic
+def items_add_report(*, queue: Queue, items: list[dict[str, Any]]) -> ItemsAdded:
     """Add items to a queue: all of them, or none with each bad row's errors.
 
     Each row: ``payload`` (validated by the kind's ``validate_item_payload``),
@@ -141,7 +157,13 @@ def items_add(*, queue: Queue, items: list[dict[str, Any]]) -> list[WorkItem]:
     (default: the queue's overlap; gold items default to
     ``WORKQUEUE_GOLD_JUDGMENTS_WANTED``) and ``gold_answer`` (makes it a gold item).
     Errors come as ``{"items": {"<row index>": {field: [...]}}}`` (→ 400).
+
+    One example is in a queue once: a valid row naming an example (``example_id``) the queue
+    already holds, gold or not, or that an earlier row named, is skipped and reported in
+    ``skipped_rows`` (the database refuses a second copy: ``workitem_example_once_per_queue``).
+    Side effect: locks the queue row, so two adds at once cannot both add one example.
     """
+    Queue.objects.select_for_update().filter(pk=queue.pk).first()
     if queue.state == QueueState.CLOSED:
         raise ApiError(
             "queue_closed", "This queue is closed; it takes no new items.", status.HTTP_409_CONFLICT
@@ -153,7 +175,7 @@ def items_add(*, queue: Queue, items: list[dict[str, Any]]) -> list[WorkItem]:
     taken = set(queue.items.filter(key__in=[k for k in keys if k]).values_list("key", flat=True))
     seen: set[str] = set()
     errors: dict[str, Any] = {}
-    new_items: list[WorkItem] = []
+    new_items: list[tuple[int, WorkItem]] = []
     for index, row in enumerate(items):
         if not isinstance(row, dict):
             errors[str(index)] = {"non_field_errors": ["Each item must be an object."]}
@@ -190,17 +212,43 @@ def items_add(*, queue: Queue, items: list[dict[str, Any]]) -> list[WorkItem]:
             errors[str(index)] = row_errors
             continue
         new_items.append(
-            WorkItem(
-                queue=queue,
-                payload=payload,
-                key=key,
-                author_id=kind.item_author_id(queue=queue, payload=payload),
-                judgments_wanted=wanted,
-                is_gold=is_gold,
-                gold_answer=gold_answer,
-                priority=priority,
+            (
+                index,
+                WorkItem(
+                    queue=queue,
+                    payload=payload,
+                    key=key,
+                    author_id=kind.item_author_id(queue=queue, payload=payload),
+                    judgments_wanted=wanted,
+                    is_gold=is_gold,
+                    gold_answer=gold_answer,
+                    priority=priority,
+                ),
             )
         )
     if errors:
         raise ValidationError({"items": errors})
-    return WorkItem.objects.bulk_create(new_items, batch_size=1000)
+    return _examples_once(queue=queue, rows=new_items)
+
+
+def _examples_once(*, queue: Queue, rows: list[tuple[int, WorkItem]]) -> ItemsAdded:
+    """Insert the rows, skipping each that names an example the queue (or an earlier row) has."""
+    named = {str(item.payload["example_id"]) for _, item in rows if "example_id" in item.payload}
+    held = set(
+        queue.items.filter(payload__has_key="example_id")
+        .exclude(payload__has_key="duplicate_of")
+        .annotate(example=KT("payload__example_id"))
+        .filter(example__in=named)
+        .values_list("example", flat=True)
+    )
+    keep: list[WorkItem] = []
+    skipped: list[int] = []
+    for index, item in rows:
+        example = item.payload.get("example_id")
+        if example is not None and str(example) in held:
+            skipped.append(index)
+            continue
+        if example is not None:
+            held.add(str(example))
+        keep.append(item)
+    return ItemsAdded(items=WorkItem.objects.bulk_create(keep, batch_size=1000), skipped_rows=skipped)
