@@ -349,6 +349,9 @@ GAUNTLET_TORCH_THREADS = env.env_int("GAUNTLET_TORCH_THREADS", os.cpu_count() or
 # Most active seconds one heartbeat can add: a tab left open without heartbeats bills
 # at most this much when it comes back.
 WORKQUEUE_HEARTBEAT_CAP_SECONDS = env.env_int("GAUNTLET_HEARTBEAT_CAP_SECONDS", 60)
+# Longest a lease lives on idle heartbeats ({"active": false}, a tab open but unused): they extend
+# it to at most this long after the last active heartbeat (or the claim); then it runs out.
+WORKQUEUE_MAX_IDLE_SECONDS = env.env_int("GAUNTLET_LEASE_MAX_IDLE_SECONDS", 3600)
 # Gold items are judged by every contractor once; this is their default judgments_wanted.
 WORKQUEUE_GOLD_JUDGMENTS_WANTED = env.env_int("GAUNTLET_GOLD_JUDGMENTS_WANTED", 1000)
 

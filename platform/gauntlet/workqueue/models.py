@@ -210,6 +210,9 @@ class Assignment(models.Model):
     claimed_at = models.DateTimeField()
     lease_expires_at = models.DateTimeField()
     last_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    last_active_at = models.DateTimeField(
+        null=True, blank=True, help_text="The last active heartbeat (none yet: the claim counts)."
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     active_seconds = models.PositiveIntegerField(default=0, help_text="From heartbeats, capped per interval.")
     # The pay rule as it stood when the task was claimed, written by the claim's own INSERT

@@ -106,12 +106,25 @@ def _require_live_lease(*, assignment: Assignment, now: datetime) -> datetime | 
     return None
 
 
+def _lease_renewed_until(*, assignment: Assignment, now: datetime, active: bool) -> datetime:
+    """How far a heartbeat pushes the lease: a full lease length from now, except that an idle one
+    never past ``WORKQUEUE_MAX_IDLE_SECONDS`` after the last active heartbeat (or the claim), so a
+    tab left open cannot hold a task forever."""
+    renewed = now + timedelta(seconds=assignment.queue.lease_seconds)
+    if active:
+        return renewed
+    last_active = assignment.last_active_at or assignment.claimed_at
+    return min(renewed, last_active + timedelta(seconds=int(settings.WORKQUEUE_MAX_IDLE_SECONDS)))
+
+
 def assignment_heartbeat(*, assignment: Assignment, contractor: User, active: bool = True) -> Assignment:
     """Record client activity: adds the time since the last heartbeat (capped at
     ``WORKQUEUE_HEARTBEAT_CAP_SECONDS``; nothing when ``active`` is False, an idle tab)
-    and extends the lease to a full lease length from now. 409 if the lease ran out
-    (it is expired in the same call) or the assignment is no longer leased; 403 ``blocked`` /
-    ``inactive`` for a contractor who may not work (the lease is released in the same call)."""
+    and extends the lease to a full lease length from now; an idle heartbeat extends it only
+    up to ``WORKQUEUE_MAX_IDLE_SECONDS`` after the last active one, then it runs out. 409 if
+    the lease ran out (it is expired in the same call) or the assignment is no longer leased;
+    403 ``blocked`` / ``inactive`` for a contractor who may not work (the lease is released in
+    the same call)."""
     with transaction.atomic():
         locked = _lock_own(assignment=assignment, contractor=contractor)
         refusal = _refuse_stopped(assignment=locked, contractor=contractor)
@@ -121,11 +134,19 @@ def assignment_heartbeat(*, assignment: Assignment, contractor: User, active: bo
             if expired_at is None:
                 if active:
                     locked.active_seconds += _counted_seconds(assignment=locked, now=now)
+                    locked.last_active_at = now
                 locked.last_heartbeat_at = now
                 locked.lease_expires_at = max(
-                    locked.lease_expires_at, now + timedelta(seconds=locked.queue.lease_seconds)
+                    locked.lease_expires_at, _lease_renewed_until(assignment=locked, now=now, active=active)
                 )
-                locked.save(update_fields=["active_seconds", "last_heartbeat_at", "lease_expires_at"])
+                locked.save(
+                    update_fields=[
+                        "active_seconds",
+                        "last_active_at",
+                        "last_heartbeat_at",
+                        "lease_expires_at",
+                    ]
+                )
                 return locked
     if refusal is not None:
         raise refusal

@@ -71,7 +71,11 @@ def assignments_review_bulk(
     *, assignment_ids: list[int], approved: bool, reviewer: User | None, note: str = ""
 ) -> list[Assignment]:
     """Review many assignments at once: all of them or none (an unknown id or a
-    conflicting earlier decision rolls the whole batch back)."""
+    conflicting earlier decision rolls the whole batch back).
+
+    Locks in the engine's one order (``leases.py``): the assignments in id order, then, for a
+    rejection, every item they judged in id order, up front. Taking each item as its assignment
+    came up deadlocked against the lease sweeper, which locks the same items in id order."""
     wanted = sorted(set(assignment_ids))
     locked = list(
         Assignment.objects.select_for_update(of=("self",))
@@ -82,6 +86,9 @@ def assignments_review_bulk(
     missing = sorted(set(wanted) - {a.pk for a in locked})
     if missing:
         raise ValidationError({"assignment_ids": [f"No such assignments: {', '.join(map(str, missing))}."]})
+    if not approved:
+        items = WorkItem.objects.select_for_update().filter(pk__in={a.item_id for a in locked})
+        list(items.order_by("id").values_list("id", flat=True))
     return [_review_locked(assignment=a, approved=approved, reviewer=reviewer, note=note) for a in locked]
 
 
