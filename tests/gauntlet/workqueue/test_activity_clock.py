@@ -92,3 +92,23 @@ def test_one_lease_still_counts_its_time() -> None:
     Assignment.objects.filter(pk=lease.pk).update(claimed_at=timezone.now() - timedelta(seconds=30))
     beat = assignment_heartbeat(assignment=lease, contractor=contractor)
     assert 29 <= beat.active_seconds <= 31
+
+
+def test_heartbeats_less_than_a_second_apart_are_never_paid_more_than_the_real_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each heartbeat's time was rounded to whole seconds: a script heartbeating every 0.6 s was
+    counted 1 s per beat (1.7x the real time, up to 2x at 0.5 s). Whole seconds are counted and
+    the fraction carried to the next heartbeat, so the sum is the real time, to under a second."""
+    contractor = new_contractor()
+    queue = make_queue(overlap=1, pay_mode="hourly", hourly_rate=Decimal("36.00"))
+    make_items(queue, 1, judgments_wanted=1)
+    lease = assignment_claim(queue=queue, contractor=contractor)
+    assert lease is not None
+    claimed = Assignment.objects.get(pk=lease.pk).claimed_at
+    beats = 20
+    for n in range(1, beats + 1):
+        monkeypatch.setattr(timezone, "now", lambda n=n: claimed + timedelta(seconds=0.6 * n))
+        lease = assignment_heartbeat(assignment=lease, contractor=contractor)
+    real = 0.6 * beats  # 12 s
+    assert real - 1 < lease.active_seconds <= real, lease.active_seconds

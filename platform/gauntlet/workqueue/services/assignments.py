@@ -50,19 +50,27 @@ def _counted_seconds(*, assignment: Assignment, now: datetime) -> int:
     """Active time since the last heartbeat (or the claim), capped so an idle tab bills nothing extra,
     and counted once per person: never time the contractor's clock already counted on another lease.
 
-    Locks the contractor's :class:`ActivityClock` row (created on first use) and moves it to ``now``,
-    so concurrent heartbeats of one contractor's N leases count the real time once between them.
+    Locks the contractor's :class:`ActivityClock` row (created on first use) and moves it past what
+    it counted, so concurrent heartbeats of one contractor's N leases count the real time once between
+    them. Whole seconds are counted and the clock moves by exactly those: the fraction left over is
+    counted by the next heartbeat (rounding each one paid a script beating every 0.6 s 1 s a beat).
     """
     since = assignment.last_heartbeat_at or assignment.claimed_at
     ActivityClock.objects.bulk_create(
         [ActivityClock(contractor_id=assignment.contractor_id, counted_until=since)], ignore_conflicts=True
     )
     clock = ActivityClock.objects.select_for_update().get(pk=assignment.contractor_id)
-    elapsed = max((now - max(since, clock.counted_until)).total_seconds(), 0.0)
-    if now > clock.counted_until:
-        clock.counted_until = now
+    start = max(since, clock.counted_until)
+    if clock.counted_until < since <= clock.counted_until + timedelta(seconds=1):
+        start = clock.counted_until  # the fraction of a second the last count left over
+    elapsed = max((now - start).total_seconds(), 0.0)
+    cap = heartbeat_cap_seconds()
+    counted = cap if elapsed >= cap else int(elapsed)
+    counted_until = now if elapsed >= cap else start + timedelta(seconds=counted)  # idle past the cap: gone
+    if counted_until > clock.counted_until:
+        clock.counted_until = counted_until
         clock.save(update_fields=["counted_until"])
-    return round(min(elapsed, heartbeat_cap_seconds()))
+    return counted
 
 
 def _standing_refusal(contractor: User) -> ClaimRefused | None:
