@@ -10,16 +10,30 @@ writes included). ``--param model=/path`` benchmarks another checkpoint.
 
 from __future__ import annotations
 
-from gauntlet.common.benchmarks import Benchmark
+from typing import Any
+
+from gauntlet.common.benchmarks import Benchmark, BenchOptions
 from ml_worker.benchmarks.failure_rate import bench_failure_rate
 from ml_worker.benchmarks.queue_selection import bench_queue_from_batch
 from ml_worker.benchmarks.score import bench_score
+from ml_worker.benchmarks.score_load import bench_score_under_load
 from ml_worker.benchmarks.substitutions import bench_substitutions
 from ml_worker.benchmarks.train import bench_train
 
+
+def score(options: BenchOptions) -> dict[str, Any]:
+    """``bench score``; with ``--under-load``, live scoring by 16 editors while the GPU trains and rescores."""
+    if options.params.get("under_load", "").lower() in ("1", "true", "yes"):
+        return bench_score_under_load(options)
+    return bench_score(options)
+
+
 BENCHMARKS = [
     Benchmark(
-        "score", "Live scoring, saliency, substitutions and bulk scoring vs the bare model.", bench_score
+        "score",
+        "Live scoring, saliency, substitutions and bulk scoring vs the bare model "
+        "(--under-load: 16 editors while a training run and a bulk rescoring run are in progress).",
+        score,
     ),
     Benchmark(
         "substitutions",

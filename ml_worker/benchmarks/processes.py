@@ -57,9 +57,13 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
 
 
 @contextmanager
-def gpu_worker(*, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def gpu_worker(
+    *, log: Path, queues: str = "live,gpu", concurrency: int = 1, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     """``celery worker -Q live,gpu`` (prefork, one process) on the scratch database: the live tools
-    and batch scoring/training measured through one worker, as the bare loop is one process."""
+    and batch scoring/training measured through one worker, as the bare loop is one process.
+    ``queues``/``concurrency``/``env`` start another pool (``bench score --under-load`` runs a
+    live pool and a gpu pool as separate workers)."""
     from gauntlet.celery import app
 
     was_eager = app.conf.task_always_eager
@@ -67,7 +71,12 @@ def gpu_worker(*, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     app.control.purge()
     try:
         with celery_worker(
-            env=_env({}), queues="live,gpu", name=f"bench-{os.getpid()}", log=log, loglevel="warning"
+            env=_env(env or {}),
+            queues=queues,
+            name=f"bench-{queues.replace(',', '-')}-{os.getpid()}",
+            concurrency=concurrency,
+            log=log,
+            loglevel="warning",
         ) as proc:
             yield proc
     finally:
@@ -75,8 +84,8 @@ def gpu_worker(*, log: Path) -> Iterator[subprocess.Popen[bytes]]:
 
 
 @contextmanager
-def web_server(*, log: Path) -> Iterator[str]:
-    """gunicorn (one sync worker) serving Gauntlet on a loopback port; yields the base URL."""
+def web_server(*, log: Path, workers: int = 1, threads: int = 1) -> Iterator[str]:
+    """gunicorn (one sync worker unless told) serving Gauntlet on a loopback port; yields the base URL."""
     env = _env(
         {
             "DJANGO_DEBUG": "false",
@@ -86,5 +95,5 @@ def web_server(*, log: Path) -> Iterator[str]:
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         }
     )
-    with gunicorn(env=env, workers=1, log=log) as port:
+    with gunicorn(env=env, workers=workers, threads=threads, log=log) as port:
         yield f"http://127.0.0.1:{port}"

@@ -14,6 +14,7 @@ from ml_worker import runtime
 from ml_worker.core.passing import passes
 from ml_worker.models import ClassifierVersion
 from ml_worker.selectors import classifier_version_loadable
+from ml_worker.services.live.batch_sizes import batch_size_record
 from ml_worker.services.live.batching import answer_take, answers_store, pending_drain
 from ml_worker.services.live.validation import FIELDS
 
@@ -47,6 +48,7 @@ def live_score_compute(*, prompt: str, completion: str, version_id: int, request
         return stored
     batch: list[dict[str, Any]] = [{"id": request_id, "prompt": prompt, "completion": completion}]
     batch += pending_drain(version_id=version_id, request_id=request_id)
+    batch_size_record(len(batch))
     clf = runtime.classifier_for(version)
     try:
         probabilities = [float(p) for p in clf.score([(b["prompt"], b["completion"]) for b in batch])]
