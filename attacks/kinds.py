@@ -23,7 +23,7 @@ from rest_framework.exceptions import ValidationError
 
 from attacks.models import Condition
 from gauntlet.accounts.models import User
-from gauntlet.api import ApiError
+from gauntlet.errors import Conflict
 from gauntlet.workqueue.models import Assignment, Queue, WorkItem
 from gauntlet.workqueue.registry import TaskKind
 from labeling.kinds import ExampleInjuryLabelKind
@@ -58,6 +58,7 @@ class RewriteKind(TaskKind):
     """
 
     kind = REWRITE
+    takes_examples = True  # a selection of examples becomes seeds
 
     def validate_item_payload(self, *, queue: Queue, payload: dict[str, Any]) -> dict[str, Any]:
         value = payload.get("example_id") if isinstance(payload, dict) else None
@@ -110,10 +111,8 @@ class RewriteKind(TaskKind):
         from ml_worker.selectors import classifier_version_active
 
         if classifier_version_active() is None:
-            raise ApiError(
-                "no_active_classifier",
-                "No classifier version is active; a manager must promote one first.",
-                409,
+            raise Conflict(
+                "no_active_classifier", "No classifier version is active; a manager must promote one first."
             )
 
     def on_claim(self, *, assignment: Assignment) -> None:
@@ -187,6 +186,7 @@ class VerificationKind(ExampleInjuryLabelKind):
 
     kind = VERIFICATION
     label = "Verification"
+    takes_examples = False  # filled by submissions and their fillers, never from a selection
 
     def clean_settings(self, *, queue: Queue, kind_settings: Any) -> dict[str, Any]:
         """Labeling's consensus settings, plus ``fillers_per_submission`` (an integer, 0 to 20)."""

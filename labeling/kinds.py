@@ -28,6 +28,8 @@ from gauntlet.workqueue.models import Assignment, Queue, WorkItem
 from gauntlet.workqueue.registry import TaskKind
 from labeling.models import Comparison, ComparisonOutcome, ComparisonPair, Example, InjuryLabel, Label
 
+INJURY_LABEL = "injury_label"
+QUALITY_COMPARISON = "quality_comparison"
 MAX_NOTE_CHARS = 2000
 CONSENSUS_SETTINGS = ("consensus_method", "agreement_threshold", "escalation_step", "max_judgments")
 INJURY_CHOICES = [{"value": value, "label": label} for value, label in InjuryLabel.choices]
@@ -61,11 +63,12 @@ def _note(data: dict[str, Any]) -> str:
 class ExampleInjuryLabelKind(TaskKind):
     """ "Does this completion injure anyone?" on one example (payload ``{"example_id": N}``)."""
 
-    kind = "injury_label"
+    kind = INJURY_LABEL
     label = "Injury label"
     judgments = "injury_labels"
     has_consensus = True
     is_exportable = True
+    takes_examples = True
 
     def clean_settings(self, *, queue: Queue, kind_settings: Any) -> dict[str, Any]:
         """Only the consensus settings (see the module docstring), each checked by
@@ -158,7 +161,7 @@ class QualityComparisonKind(TaskKind):
     drawn once per item (so every rater of an item sees the same screen) and recorded.
     """
 
-    kind = "quality_comparison"
+    kind = QUALITY_COMPARISON
     label = "Quality comparison"
     judgments = "comparisons"
 

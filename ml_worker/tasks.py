@@ -1,10 +1,11 @@
-"""Celery tasks of ml_worker: thin interfaces over the services; the live tools are routed to the
-``live`` queue, everything else to ``gpu`` (``gauntlet.celery``).
+"""Celery tasks of ml_worker: thin interfaces over the services. Where each runs is declared once,
+in the routes of ``gauntlet.celery`` (the live tools on ``live``, everything else on ``gpu``), and so
+are the options every task shares (``acks_late`` with ``reject_on_worker_lost``: a task whose worker
+dies is redelivered); a task here declares only its own time limits.
 
-Every task takes ids or plain text, is ``acks_late`` with ``reject_on_worker_lost``
-(a task whose worker dies is redelivered) and is safe to run twice, as each
-docstring says. Live tasks have short limits and no retries: a user is waiting
-and the web side gives up after ``GAUNTLET_LIVE_TIMEOUT`` anyway.
+Every task takes ids or plain text and is safe to run twice, as each docstring says. No task
+retries: live tasks have a user waiting (the web side gives up after ``GAUNTLET_LIVE_TIMEOUT``), and
+a batch that fails leaves its examples unscored for ``score_unscored`` (beat, every minute).
 """
 
 from __future__ import annotations
@@ -25,10 +26,9 @@ from ml_worker.services.live.compute import (
 )
 
 _LONGEST = int(getattr(settings, "CELERY_LONGEST_TASK_SECONDS", 6 * 3600))
-_common: dict[str, Any] = {"acks_late": True, "reject_on_worker_lost": True}
 
 
-@shared_task(name="ml_worker.tasks.live_score", soft_time_limit=20, time_limit=30, **_common)
+@shared_task(name="ml_worker.tasks.live_score", soft_time_limit=20, time_limit=30)
 def live_score(*, prompt: str, completion: str, version_id: int, request_id: str) -> dict[str, Any]:
     """P(injurious) of one pair (plus other waiting live requests, batched). Idempotent: pure read."""
     return live_score_compute(
@@ -36,13 +36,13 @@ def live_score(*, prompt: str, completion: str, version_id: int, request_id: str
     )
 
 
-@shared_task(name="ml_worker.tasks.live_saliency", soft_time_limit=20, time_limit=30, **_common)
+@shared_task(name="ml_worker.tasks.live_saliency", soft_time_limit=20, time_limit=30)
 def live_saliency(*, prompt: str, completion: str, version_id: int) -> dict[str, Any]:
     """Per-token saliency of one pair. Idempotent: pure read."""
     return live_saliency_compute(prompt=prompt, completion=completion, version_id=version_id)
 
 
-@shared_task(name="ml_worker.tasks.live_substitutions", soft_time_limit=30, time_limit=45, **_common)
+@shared_task(name="ml_worker.tasks.live_substitutions", soft_time_limit=30, time_limit=45)
 def live_substitutions(
     *, prompt: str, completion: str, field: str, start: int, end: int, k: int, version_id: int
 ) -> dict[str, Any]:
@@ -56,10 +56,6 @@ def live_substitutions(
     name="ml_worker.tasks.score_examples",
     soft_time_limit=600,
     time_limit=660,
-    max_retries=3,
-    autoretry_for=(ConnectionError,),
-    retry_backoff=True,
-    **_common,
 )
 def score_examples(example_ids: list[int], version_id: int) -> int:
     """Score these examples with this version. Idempotent: already scored examples are skipped and
@@ -83,7 +79,6 @@ SCORE_UNSCORED_TTL_S = 1300  # the hard time limit: a killed run frees the lock 
     name="ml_worker.tasks.score_unscored",
     soft_time_limit=SCORE_UNSCORED_TTL_S - 100,
     time_limit=SCORE_UNSCORED_TTL_S,
-    **_common,
 )
 def score_unscored(limit: int = 20_000) -> int | None:
     """Score up to ``limit`` examples that have no score from the active version (beat, every minute,
@@ -102,7 +97,7 @@ def score_unscored(limit: int = 20_000) -> int | None:
         return written
 
 
-@shared_task(name="ml_worker.tasks.rescore_all", soft_time_limit=120, time_limit=180, **_common)
+@shared_task(name="ml_worker.tasks.rescore_all", soft_time_limit=120, time_limit=180)
 def rescore_all(version_id: int) -> int:
     """After a promotion: fan out ``score_examples`` batches for everything this version has not scored.
     Idempotent: a re-run enqueues only batches still missing scores; each batch skips done work."""
@@ -115,9 +110,7 @@ def rescore_all(version_id: int) -> int:
     return len(batches)
 
 
-@shared_task(
-    name="ml_worker.tasks.train_classifier", soft_time_limit=_LONGEST, time_limit=_LONGEST + 300, **_common
-)
+@shared_task(name="ml_worker.tasks.train_classifier", soft_time_limit=_LONGEST, time_limit=_LONGEST + 300)
 def train_classifier(run_id: int) -> str:
     """Train a run's version. Idempotent: a finished run is left alone; an interrupted one (the worker
     died and the message was redelivered) resumes from its last checkpoint instead of starting over."""
@@ -128,7 +121,6 @@ def train_classifier(run_id: int) -> str:
     name="ml_worker.tasks.generation_batch_run",
     soft_time_limit=_LONGEST,
     time_limit=_LONGEST + 300,
-    **_common,
 )
 def generation_batch_run(batch_id: int) -> str:
     """Generate a batch's completions. Idempotent: a finished batch is left alone; a redelivered one
@@ -138,7 +130,7 @@ def generation_batch_run(batch_id: int) -> str:
     return generation_batch_execute(batch_id=batch_id).status
 
 
-@shared_task(name="ml_worker.tasks.threshold_sweep_run", soft_time_limit=3600, time_limit=3900, **_common)
+@shared_task(name="ml_worker.tasks.threshold_sweep_run", soft_time_limit=3600, time_limit=3900)
 def threshold_sweep_run(version_id: int, label_budget: int = 200) -> int | None:
     """Score what a version lacks among generator samples and held-out sets, then store its threshold
     sweep. Idempotent: scoring skips what is scored; a re-run stores a fresh sweep of the same data."""

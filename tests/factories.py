@@ -10,7 +10,8 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from gauntlet.accounts.models import ContractorProfile, Qualification, Role, User
-from gauntlet.workqueue.models import Queue, QueueKind, QueueState, WorkItem
+from gauntlet.workqueue.models import Queue, QueueState, WorkItem
+from labeling.kinds import INJURY_LABEL
 
 PASSWORD = "correct horse battery staple"  # noqa: S105
 
@@ -58,7 +59,7 @@ class QueueFactory(factory.django.DjangoModelFactory):
         model = Queue
 
     name = factory.Sequence(lambda n: f"queue {n}")
-    kind = QueueKind.INJURY_LABEL
+    kind = INJURY_LABEL
     state = QueueState.OPEN
     overlap = 3
     pay_per_task = Decimal("0.10")

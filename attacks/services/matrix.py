@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from attacks import scoring
 from attacks.models import AdversarialEvaluation, AdversarialExample
-from ml_worker.core.passing import passes
+from ml_worker.core.passing import passes, passes_lookup
 from ml_worker.models import LOADABLE_STATUSES, ClassifierVersion
 
 
@@ -31,7 +31,9 @@ def adversarial_matrix_refresh(*, version_ids: list[int] | None = None) -> int:
         changed += stale.update(  # update() skips auto_now: evaluated_at is set here
             threshold=t,
             passes=Case(
-                When(score__lt=t, then=Value(True)), default=Value(False), output_field=BooleanField()
+                When(**{passes_lookup("score"): t}, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
             ),
             evaluated_at=timezone.now(),
         )

@@ -42,8 +42,8 @@ from attacks.services.near_duplicates import (
 )
 from attacks.services.verification_items import verification_items_add
 from gauntlet.accounts.models import User
-from gauntlet.api import ApiError
 from gauntlet.common.enqueue import task_send_on_commit
+from gauntlet.errors import Conflict, Invalid
 from gauntlet.workqueue.models import Queue, QueueState
 from labeling.models import Consensus, Example, InjuryLabel, Source, content_hash
 from labeling.services.examples import example_create, text_clean
@@ -79,11 +79,10 @@ def paraphraser_spec_parse(spec: str) -> tuple[str, dict[str, Any]]:
             "base_url": url,
             "model": model.strip() or str(settings.GAUNTLET_PARAPHRASE_HTTP_MODEL),
         }
-    raise ApiError(
+    raise Invalid(
         "invalid_paraphraser",
         "paraphraser must be 'lexical', 'hf:<model directory>' or "
         "'http:<OpenAI-compatible base URL>[#<model name>]'.",
-        400,
         fields={"paraphraser": ["lexical | hf:PATH | http:URL[#MODEL]"]},
     )
 
@@ -115,9 +114,9 @@ def paraphrase_sources_select(
         found = set(Example.objects.filter(pk__in=wanted).values_list("pk", flat=True))
         missing = [i for i in wanted if i not in found]
         if missing:
-            raise ApiError("unknown_examples", f"No such examples: {', '.join(map(str, missing))}.", 400)
+            raise Invalid("unknown_examples", f"No such examples: {', '.join(map(str, missing))}.")
         return wanted
-    raise ApiError("invalid_selection", f"sources must be one of {', '.join(SELECTIONS)}.", 400)
+    raise Invalid("invalid_selection", f"sources must be one of {', '.join(SELECTIONS)}.")
 
 
 @transaction.atomic
@@ -135,17 +134,17 @@ def paraphrase_batch_create(
     """A queued batch over the chosen sources; the gpu task ``run_paraphrase_batch`` is sent on commit."""
     kind, config = paraphraser_spec_parse(paraphraser)
     if not 1 <= k <= MAX_K:
-        raise ApiError("invalid_k", f"k is the number of paraphrases per source: 1 to {MAX_K}.", 400)
+        raise Invalid("invalid_k", f"k is the number of paraphrases per source: 1 to {MAX_K}.")
     if verification_queue.kind != VERIFICATION or verification_queue.state == QueueState.CLOSED:
-        raise ApiError("invalid_queue", "verification_queue must be an open queue of kind verification.", 400)
+        raise Invalid("invalid_queue", "verification_queue must be an open queue of kind verification.")
     version = classifier_version_active()
     if version is None:
-        raise ApiError("no_active_classifier", "No classifier version is active; promote one first.", 409)
+        raise Conflict("no_active_classifier", "No classifier version is active; promote one first.")
     sources = paraphrase_sources_select(selection=selection, round=round, example_ids=example_ids)
     if not sources:
-        raise ApiError("no_sources", f"The selection {selection!r} found no source examples.", 400)
+        raise Invalid("no_sources", f"The selection {selection!r} found no source examples.")
     if len(sources) > MAX_SOURCES:
-        raise ApiError("too_many_sources", f"At most {MAX_SOURCES} sources per batch.", 400)
+        raise Invalid("too_many_sources", f"At most {MAX_SOURCES} sources per batch.")
     batch = ParaphraseBatch.objects.create(
         sources=sources,
         selection={"sources": selection, "round": round},

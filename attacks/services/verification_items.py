@@ -10,7 +10,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from attacks.kinds import VERIFICATION
-from gauntlet.api import ApiError
+from gauntlet.errors import Conflict
 from gauntlet.workqueue.models import Queue, QueueState, WorkItem
 from gauntlet.workqueue.services import items_add
 from labeling.models import Example, Source
@@ -20,11 +20,10 @@ def verification_queue_for(queue: Queue) -> Queue:
     queue_id = (queue.kind_settings or {}).get("verification_queue_id")
     target = Queue.objects.filter(pk=queue_id, kind=VERIFICATION).first() if queue_id else None
     if target is None or target.state == QueueState.CLOSED:
-        raise ApiError(
+        raise Conflict(
             "no_verification_queue",
             "This rewrite queue has no open verification queue (kind_settings.verification_queue_id); "
             "ask a manager to set one.",
-            409,
         )
     return target
 

@@ -32,8 +32,8 @@ from attacks.services.near_duplicates import near_duplicate_candidates, near_dup
 from attacks.services.paraphrase import paraphrase_sources_select
 from attacks.services.verification_items import verification_items_add
 from gauntlet.accounts.models import User
-from gauntlet.api import ApiError
 from gauntlet.common.enqueue import task_send_on_commit
+from gauntlet.errors import Conflict, Invalid
 from gauntlet.workqueue.models import Queue, QueueState
 from labeling.models import Example, Source, content_hash
 from labeling.services.examples import example_create
@@ -54,8 +54,8 @@ def _config(*, query_budget: int, max_changes: int, min_similarity: float) -> di
     }
     for name, (low, high) in LIMITS.items():
         if not low <= config[name] <= high:
-            raise ApiError(
-                "invalid_attack_config", f"{name} must be between {low} and {high}.", 400, fields={name: [""]}
+            raise Invalid(
+                "invalid_attack_config", f"{name} must be between {low} and {high}.", fields={name: [""]}
             )
     return config
 
@@ -77,15 +77,15 @@ def attack_batch_create(
     ``attacks.tasks.run_attack_batch`` is sent on commit (``enqueue``). 400/409 for bad input."""
     config = _config(query_budget=query_budget, max_changes=max_changes, min_similarity=min_similarity)
     if verification_queue.kind != VERIFICATION or verification_queue.state == QueueState.CLOSED:
-        raise ApiError("invalid_queue", "verification_queue must be an open queue of kind verification.", 400)
+        raise Invalid("invalid_queue", "verification_queue must be an open queue of kind verification.")
     version = classifier_version_active()
     if version is None:
-        raise ApiError("no_active_classifier", "No classifier version is active; promote one first.", 409)
+        raise Conflict("no_active_classifier", "No classifier version is active; promote one first.")
     sources = paraphrase_sources_select(selection=selection, round=round, example_ids=example_ids)
     if not sources:
-        raise ApiError("no_sources", f"The selection {selection!r} found no source examples.", 400)
+        raise Invalid("no_sources", f"The selection {selection!r} found no source examples.")
     if len(sources) > MAX_SOURCES:
-        raise ApiError("too_many_sources", f"At most {MAX_SOURCES} sources per batch.", 400)
+        raise Invalid("too_many_sources", f"At most {MAX_SOURCES} sources per batch.")
     batch = AttackBatch.objects.create(
         sources=sources,
         selection={"sources": selection, "round": round},

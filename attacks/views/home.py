@@ -8,12 +8,12 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from attacks.kinds import REWRITE
 from attacks.models import AttackSubmission, RewriteSession
 from gauntlet.accounts.models import ContractorProfile, Qualification, User
 from gauntlet.payments.selectors import contractor_earnings
 from gauntlet.web.decorators import role_required
 from gauntlet.workqueue import selectors
-from gauntlet.workqueue.models import QueueKind
 
 
 @role_required("contractor")
@@ -28,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
         RewriteSession.objects.filter(assignment__in=open_assignments).values_list("assignment_id", "pk")
     )
     held: list[dict[str, Any]] = [
-        {"assignment": a, "session_id": sessions.get(a.pk), "is_rewrite": a.queue.kind == QueueKind.REWRITE}
+        {"assignment": a, "session_id": sessions.get(a.pk), "is_rewrite": a.queue.kind == REWRITE}
         for a in open_assignments
     ]
     attacks = dict(
@@ -45,6 +45,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "held": held,
         "earnings": contractor_earnings(contractor=user)["totals"],
         "attacks": attacks,
-        "rewrite_kind": QueueKind.REWRITE,
+        "rewrite_kind": REWRITE,
     }
     return render(request, "attacks/home.html", context)

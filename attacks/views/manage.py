@@ -23,6 +23,7 @@ from attacks.models import AdversarialExample, AttackSource, ParaphraseBatch, Re
 from attacks.selectors import adversarial_example_list, adversarial_matrix, paraphrase_batch_counts  # noqa: E402
 from attacks.services.paraphrase import SELECTIONS, paraphrase_batch_create  # noqa: E402
 from gauntlet.accounts.models import User  # noqa: E402
+from gauntlet.errors import DomainError
 from gauntlet.web.decorators import is_htmx, role_required  # noqa: E402
 from gauntlet.workqueue.models import Queue, QueueState  # noqa: E402
 from ml_worker.models import ClassifierVersion  # noqa: E402
@@ -166,8 +167,8 @@ def paraphrase_batch_launch(request: HttpRequest) -> HttpResponse:
                 paraphraser=values["paraphraser"],
                 round=values["round"] or None,
             )
-        except APIException as exc:
-            form.add_error(None, str(exc.detail))
+        except (DomainError, APIException) as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(request, f"Paraphrase batch {batch.pk} launched.")
             return redirect("attacks_manage:paraphrase-batch", batch_id=batch.pk)

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from attacks.kinds import REWRITE
 from attacks.models import Condition, EditTool, RewriteSession, SessionStatus
 from attacks.selectors import (
     attack_submissions_for_author,
@@ -28,9 +29,10 @@ from attacks.services.sessions.opening import rewrite_session_open
 from attacks.services.sessions.submit import rewrite_session_abandon, rewrite_session_submit
 from attacks.views.words import word_heat
 from gauntlet.accounts.models import User
-from gauntlet.api import ApiError
+from gauntlet.api import domain_status
+from gauntlet.errors import DomainError, Invalid
 from gauntlet.web.decorators import is_htmx, role_required
-from gauntlet.workqueue.models import Queue, QueueKind
+from gauntlet.workqueue.models import Queue
 from gauntlet.workqueue.services import queue_claim
 from ml_worker.core.passing import passes as score_passes
 
@@ -62,12 +64,12 @@ def _missing(request: HttpRequest) -> HttpResponse:
     return render(request, "attacks/rewrite_missing.html", status=404)
 
 
-def _error(request: HttpRequest, error: ApiError, session_id: int) -> HttpResponse:
+def _error(request: HttpRequest, error: DomainError, session_id: int) -> HttpResponse:
     if is_htmx(request):
         return HttpResponse(
-            str(error.detail), status=error.status_code, content_type="text/plain; charset=utf-8"
+            error.message, status=domain_status(error), content_type="text/plain; charset=utf-8"
         )
-    messages.error(request, str(error.detail))
+    messages.error(request, error.message)
     return redirect("attacks_web:rewrite-session", session_id=session_id)
 
 
@@ -99,7 +101,7 @@ def state_context(session: RewriteSession) -> dict[str, Any]:
 @role_required(CONTRACTOR)
 def rewrite_start(request: HttpRequest, queue_id: int) -> HttpResponse:
     """Claim the next seed of a rewrite queue (or return the one you hold) and open the tool."""
-    queue = Queue.objects.filter(pk=queue_id, kind=QueueKind.REWRITE).first()
+    queue = Queue.objects.filter(pk=queue_id, kind=REWRITE).first()
     if queue is None:
         return render(request, "attacks/rewrite_missing.html", status=404)
     try:
@@ -107,8 +109,8 @@ def rewrite_start(request: HttpRequest, queue_id: int) -> HttpResponse:
         if assignment is None:
             return render(request, "attacks/rewrite_nothing_left.html", {"queue": queue})
         session = rewrite_session_open(assignment=assignment)
-    except ApiError as error:
-        messages.error(request, str(error.detail))
+    except DomainError as error:
+        messages.error(request, error.message)
         return redirect("/")
     return redirect("attacks_web:rewrite-session", session_id=session.pk)
 
@@ -136,7 +138,7 @@ def rewrite_edit(request: HttpRequest, session_id: int) -> HttpResponse:
     tool = request.POST.get("tool", EditTool.TYPED)
     tool = SUGGESTION_TOOLS.get(tool, tool)
     if tool not in WEB_TOOLS:
-        return _error(request, ApiError("invalid_tool", f"Unknown tool {tool!r}."), session_id)
+        return _error(request, Invalid("invalid_tool", f"Unknown tool {tool!r}."), session_id)
     try:
         rewrite_edit_record(
             session=session,
@@ -145,7 +147,7 @@ def rewrite_edit(request: HttpRequest, session_id: int) -> HttpResponse:
             completion=request.POST.get("completion", ""),
             tool=tool,
         )
-    except ApiError as error:
+    except DomainError as error:
         return _error(request, error, session_id)
     return _tool_answer(request, session_id, full=request.GET.get("full") == "1")
 
@@ -178,7 +180,7 @@ def rewrite_undo(request: HttpRequest, session_id: int) -> HttpResponse:
     )
     if earlier is None:
         return _error(
-            request, ApiError("nothing_to_undo", "Nothing to undo: this is the seed's text."), session_id
+            request, Invalid("nothing_to_undo", "Nothing to undo: this is the seed's text."), session_id
         )
     try:
         rewrite_edit_record(
@@ -188,7 +190,7 @@ def rewrite_undo(request: HttpRequest, session_id: int) -> HttpResponse:
             completion=earlier[1],
             tool=EditTool.TYPED,
         )
-    except ApiError as error:
+    except DomainError as error:
         return _error(request, error, session_id)
     return _tool_answer(request, session_id, full=True)
 
@@ -202,7 +204,7 @@ def rewrite_words(request: HttpRequest, session_id: int) -> HttpResponse:
         return _missing(request)
     try:
         saliency = rewrite_saliency(session=session, contractor=_user(request))
-    except ApiError as error:
+    except DomainError as error:
         return _error(request, error, session_id)
     fields = [
         {"field": field, "label": label, "words": word_heat(text, saliency["tokens"], field)}
@@ -229,7 +231,7 @@ def rewrite_suggestions(request: HttpRequest, session_id: int) -> HttpResponse:
         answer = rewrite_substitutions(
             session=session, contractor=_user(request), field=field, start=int(start), end=int(end), k=10
         )
-    except ApiError as error:
+    except DomainError as error:
         return _error(request, error, session_id)
     return render(request, "attacks/_substitutions.html", {"session": session, "answer": answer})
 
@@ -243,8 +245,8 @@ def rewrite_submit(request: HttpRequest, session_id: int) -> HttpResponse:
         return _missing(request)
     try:
         rewrite_session_submit(session=session, contractor=_user(request))
-    except ApiError as error:
-        messages.error(request, f"Not submitted: {error.detail}")
+    except DomainError as error:
+        messages.error(request, f"Not submitted: {error.message}")
         return redirect("attacks_web:rewrite-session", session_id=session_id)
     messages.success(request, "Submitted. It passed the classifier; verifiers will now judge it.")
     return redirect("attacks_web:my-rewrites")
@@ -258,8 +260,8 @@ def rewrite_abandon(request: HttpRequest, session_id: int) -> HttpResponse:
         return _missing(request)
     try:
         rewrite_session_abandon(session=session, contractor=_user(request))
-    except ApiError as error:
-        messages.error(request, str(error.detail))
+    except DomainError as error:
+        messages.error(request, error.message)
         return redirect("attacks_web:rewrite-session", session_id=session_id)
     messages.info(request, "You gave this seed back; it returns to the queue.")
     return redirect("/")

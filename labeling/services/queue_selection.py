@@ -26,18 +26,22 @@ from django.db.models import IntegerField, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
-from rest_framework import status
 from rest_framework.exceptions import ValidationError
 
 from gauntlet.accounts.models import User
-from gauntlet.api import ApiError
-from gauntlet.workqueue.models import ItemState, Queue, QueueKind, QueueState, WorkItem
+from gauntlet.errors import Conflict
+from gauntlet.workqueue import registry
+from gauntlet.workqueue.models import ItemState, Queue, QueueState, WorkItem
 from gauntlet.workqueue.services import queue_create, queue_set_state
 from labeling.models import Example
 
 # Kinds whose item is one example, payload ``{"example_id": N}``. Verification items
 # are made by attack submissions, comparisons by pairs, so neither comes from a selection.
-EXAMPLE_QUEUE_KINDS = frozenset({QueueKind.INJURY_LABEL, QueueKind.REWRITE})
+
+
+def example_queue_kinds() -> list[str]:
+    """The kinds whose items are examples (``takes_examples``): what a selection can fill."""
+    return registry.kinds_with("takes_examples")
 
 
 @dataclass(frozen=True)
@@ -71,21 +75,19 @@ def queue_items_add_examples(
 
     Side effects: locks the queue row; inserts work items. Idempotent: adding the same
     selection again adds nothing (every example is counted in ``already_in_queue``).
-    Raises :class:`ApiError` 409 for a closed queue and a 400 ``ValidationError`` for
+    Raises :class:`~gauntlet.errors.Conflict` for a closed queue and a 400 ``ValidationError`` for
     a queue whose kind does not take examples.
     """
     started = time.monotonic()
     locked = Queue.objects.select_for_update().get(pk=queue.pk)
     if locked.state == QueueState.CLOSED:
-        raise ApiError(
-            "queue_closed", "This queue is closed; it takes no new items.", status.HTTP_409_CONFLICT
-        )
-    if locked.kind not in EXAMPLE_QUEUE_KINDS:
+        raise Conflict("queue_closed", "This queue is closed; it takes no new items.")
+    if locked.kind not in example_queue_kinds():
         raise ValidationError(
             {
                 "queue": [
                     f"A {locked.kind} queue does not take examples; choose a queue of kind "
-                    f"{' or '.join(sorted(EXAMPLE_QUEUE_KINDS))}."
+                    f"{' or '.join(example_queue_kinds())}."
                 ]
             }
         )
@@ -162,14 +164,14 @@ def queue_create_from_examples(
     "queue from selection" in one step). Nothing is written when the queue's fields are
     invalid (Django ``ValidationError``, field by field) or the selection is empty (400).
     With ``open_queue`` the queue is opened once its items are in."""
-    if kind not in EXAMPLE_QUEUE_KINDS:
+    if kind not in example_queue_kinds():
         raise ValidationError(
-            {"kind": [f"A queue from a selection is of kind {' or '.join(sorted(EXAMPLE_QUEUE_KINDS))}."]}
+            {"kind": [f"A queue from a selection is of kind {' or '.join(example_queue_kinds())}."]}
         )
     queue = queue_create(created_by=created_by, name=name, kind=kind, **fields)
     report = queue_items_add_examples(queue=queue, examples=examples)
     if report.added == 0:
         raise ValidationError({"selection": ["The selection matches no example; widen the filters."]})
     if open_queue and queue.state != QueueState.OPEN:
-        queue = queue_set_state(queue=queue, state=QueueState.OPEN)
+        queue = queue_set_state(queue=queue, state=QueueState.OPEN, actor=created_by)
     return queue, report

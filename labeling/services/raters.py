@@ -20,7 +20,10 @@ def rater_probation(*, rater: User, by: User, note: str = "") -> ContractorProfi
     Idempotent."""
     _require_contractor(rater)
     return contractor_set_qualification(
-        contractor=rater, qualification=Qualification.PROBATION, note=note or f"probation by {by.email}"
+        contractor=rater,
+        qualification=Qualification.PROBATION,
+        note=note or f"probation by {by.email}",
+        actor=by,
     )
 
 

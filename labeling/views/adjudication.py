@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import APIException
 
 from gauntlet.accounts.models import User
+from gauntlet.errors import DomainError
 from gauntlet.web.decorators import role_required
 from gauntlet.workqueue.models import Queue
 from labeling.models import Consensus
@@ -42,8 +43,8 @@ def adjudication_decide(request: HttpRequest, consensus_id: int) -> HttpResponse
             by=cast(User, request.user),
             note=request.POST.get("note", "")[:2000],
         )
-    except APIException as exc:
-        messages.error(request, str(exc.detail))
+    except (DomainError, APIException) as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(request, f"Example {consensus.example_id} decided: {request.POST.get('label')}.")
     return redirect("labeling_manage:adjudication", queue_id=consensus.queue_id)

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from gauntlet.common.benchmarks import BenchOptions
+from ml_worker.core.passing import passes_mask, rejects_mask
 from ml_worker.core.reliability.intervals import clopper_pearson, clopper_pearson_upper
 from ml_worker.core.reliability.simulate import Population, scored_population
 from ml_worker.core.reliability.stratified import (
@@ -40,7 +41,7 @@ from ml_worker.core.reliability.stratified import (
 def _uniform(pop: Population, n: int, seed: int) -> tuple[float, float, float]:
     """(one-sided upper, two-sided lower, two-sided upper) from ``n`` uniform unfiltered labels."""
     idx = np.random.default_rng(seed).choice(pop.size, size=n, replace=False)
-    passes = pop.scores[idx] < pop.threshold
+    passes = passes_mask(pop.scores[idx], pop.threshold)
     trials = int(passes.sum())
     failures = int(pop.labels[idx][passes].sum())
     lower, upper = clopper_pearson(failures, trials)
@@ -53,7 +54,7 @@ class _Stratified:
         self.design: StratifiedDesign = score_strata(pop.scores, pop.threshold)
         strata = self.design.stratum_of(pop.scores)
         self.members = [np.flatnonzero(strata == h) for h in range(self.design.n_strata)]
-        passes = pop.scores < pop.threshold
+        passes = passes_mask(pop.scores, pop.threshold)
         # The label-free risk guess: the classifier's mean score over each stratum's passing part.
         self.risk = np.array(
             [float(pop.scores[m][passes[m]].mean()) if passes[m].any() else 0.0 for m in self.members]
@@ -124,7 +125,7 @@ def bench_failure_rate(options: BenchOptions) -> dict[str, Any]:
     figures: dict[str, Any] = {
         "population": size,
         "true_filtered_rate": truth,
-        "rejection_rate": float((pop.scores >= pop.threshold).mean()),
+        "rejection_rate": float(rejects_mask(pop.scores, pop.threshold).mean()),
         "unfiltered_rate": float(pop.labels.mean()),
         "bound": bound,
         "labels_needed_uniform": needed_u,

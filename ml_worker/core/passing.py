@@ -24,6 +24,12 @@ def rejects(score: float, threshold: float) -> bool:
     return not passes(score, threshold)
 
 
+def passes_lookup(field: str) -> str:
+    """The ORM lookup of :func:`passes` on a score column, for queries that decide in SQL:
+    ``filter(**{passes_lookup("score"): threshold})`` keeps the rows that pass (NULL never does)."""
+    return f"{field}__lt"
+
+
 def passes_mask(scores: npt.ArrayLike, threshold: float) -> npt.NDArray[np.bool_]:
     """Element-wise :func:`passes` over an array of scores."""
     values: npt.NDArray[Any] = np.asarray(scores, dtype=np.float64)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from ml_worker.core.classifier import InjuryClassifier
 from ml_worker.core.lexicon import Lexicon
+from ml_worker.core.passing import passes
 from ml_worker.core.saliency import saliency_and_score
 from ml_worker.core.similarity import SentenceEncoder, shared_encoder
 from ml_worker.core.substitutions import Suggestion, suggest_substitutions
@@ -54,7 +55,7 @@ class AttackResult:
     original_score: float
     score: float
     queries: int  # pairs the classifier scored, saliency's forward included
-    succeeded: bool  # score < threshold
+    succeeded: bool  # the final text passes (ml_worker.core.passing)
     similarity: float  # of the final completion to the original
     steps: list[AttackStep] = field(default_factory=list)
 
@@ -94,7 +95,7 @@ def greedy_word_attack(
     # Each original word's current character span; edits shift the spans after them.
     where: dict[int, tuple[int, int]] = dict(enumerate(spans))
     for word_id in order:
-        if score < threshold or len(steps) >= config.max_changes:
+        if passes(score, threshold) or len(steps) >= config.max_changes:
             break
         if queries + config.candidates_per_word + 1 > config.query_budget:
             break
@@ -142,7 +143,7 @@ def greedy_word_attack(
         original_score=original_score,
         score=score,
         queries=queries,
-        succeeded=score < threshold,
+        succeeded=passes(score, threshold),
         similarity=similarity,
         steps=steps,
     )

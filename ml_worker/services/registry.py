@@ -10,11 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from gauntlet.accounts.models import User
-from gauntlet.api import ApiError
 from gauntlet.audit.actions import AuditAction
 from gauntlet.audit.services import audit_record
 from gauntlet.common import storage
 from gauntlet.common.enqueue import task_send_on_commit
+from gauntlet.errors import Conflict, Invalid
 from ml_worker.models import LOADABLE_STATUSES, ClassifierVersion, VersionStatus
 
 BASELINE_NAME = "baseline-minilm"
@@ -46,7 +46,7 @@ def classifier_version_register(
 ) -> ClassifierVersion:
     """Record an existing checkpoint (local dir, file:// or s3://) as a ready version."""
     if ClassifierVersion.objects.filter(name=name).exists():
-        raise ApiError("duplicate_name", f"A classifier version named {name!r} already exists.", 409)
+        raise Conflict("duplicate_name", f"A classifier version named {name!r} already exists.")
     return ClassifierVersion.objects.create(
         name=name,
         artifact_uri=artifact_uri,
@@ -73,10 +73,9 @@ def classifier_version_promote(
     if version.status == VersionStatus.ACTIVE:
         return version
     if version.status not in LOADABLE_STATUSES:
-        raise ApiError(
+        raise Conflict(
             "not_promotable",
             f"Version {version.name} is {version.status}; only a ready or retired version can be promoted.",
-            409,
         )
     # Lock the current active row so two concurrent promotions serialise; the
     # partial unique index is the last line of defence.
@@ -109,7 +108,7 @@ def classifier_version_set_threshold(
     """Set the version's threshold (the passing rule's bound, applied at once to open rewrite sessions);
     writes a ``classifier.threshold`` audit record with the old and new value in the same transaction."""
     if not 0.0 <= threshold <= 1.0:
-        raise ApiError("invalid_threshold", "The threshold is a probability: between 0 and 1.", 400)
+        raise Invalid("invalid_threshold", "The threshold is a probability: between 0 and 1.")
     version = ClassifierVersion.objects.select_for_update().get(pk=version.pk)
     before = version.threshold
     version.threshold = threshold

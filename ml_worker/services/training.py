@@ -19,9 +19,9 @@ from django.utils import timezone
 from transformers import AutoTokenizer
 
 from gauntlet.accounts.models import User
-from gauntlet.api import ApiError
 from gauntlet.common import storage
 from gauntlet.common.enqueue import task_send
+from gauntlet.errors import Conflict, Invalid
 from labeling.models import Consensus, Example, InjuryLabel
 from ml_worker import runtime
 from ml_worker.core.classifier import completions_over_limit
@@ -95,7 +95,7 @@ def training_run_create(
     config = dict(config or {})
     unknown = set(config) - TRAIN_CONFIG_FIELDS - set(RUN_OPTIONS)
     if unknown:
-        raise ApiError("invalid_config", f"Unknown training options: {', '.join(sorted(unknown))}.", 400)
+        raise Invalid("invalid_config", f"Unknown training options: {', '.join(sorted(unknown))}.")
     options = {**RUN_OPTIONS, **{k: v for k, v in config.items() if k in RUN_OPTIONS}}
     train_fields = {k: v for k, v in config.items() if k in TRAIN_CONFIG_FIELDS}
     train_fields.setdefault("threshold", settings.GAUNTLET_DEFAULT_THRESHOLD)
@@ -103,9 +103,9 @@ def training_run_create(
     try:
         TrainConfig(**train_fields)
     except (TypeError, ValueError) as exc:
-        raise ApiError("invalid_config", f"Invalid training options: {exc}", 400) from exc
+        raise Invalid("invalid_config", f"Invalid training options: {exc}") from exc
     if from_version is not None and not from_version.artifact_uri:
-        raise ApiError("not_trainable", f"Version {from_version.name} has no artifact to start from.", 409)
+        raise Conflict("not_trainable", f"Version {from_version.name} has no artifact to start from.")
 
     if options["synthetic"]:
         snapshot: dict[str, Any] = {
@@ -117,11 +117,10 @@ def training_run_create(
         snapshot = training_data_snapshot(include_imported=bool(options["include_imported"]))
         counts = snapshot["counts"]
         if counts["injurious"] < 2 or counts["not_injurious"] < 2:
-            raise ApiError(
+            raise Conflict(
                 "not_enough_data",
                 f"Training needs at least 2 decisive labels of each class; the consensus data has "
                 f"{counts['injurious']} injurious and {counts['not_injurious']} not injurious.",
-                409,
             )
     base = from_version.artifact_uri if from_version else str(classifier_base_path())
     version = ClassifierVersion.objects.create(

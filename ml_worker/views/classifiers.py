@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST  # noqa: E402
 from rest_framework.exceptions import APIException  # noqa: E402
 
 from gauntlet.accounts.models import User  # noqa: E402
+from gauntlet.errors import DomainError
 from gauntlet.web.decorators import is_htmx, role_required  # noqa: E402
 from labeling.models import Consensus, InjuryLabel  # noqa: E402
 from ml_worker.models import LOADABLE_STATUSES, ClassifierVersion, RunStatus, Score, TrainingRun  # noqa: E402
@@ -84,8 +85,8 @@ def training_run_start(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"] or None,
                 config=config,
             )
-        except APIException as exc:
-            form.add_error(None, str(exc.detail))
+        except (DomainError, APIException) as exc:
+            form.add_error(None, str(exc))
         else:
             return redirect("ml_worker_manage:training-run", run_id=run.pk)
     versions = list(classifier_version_list()[:50])
@@ -121,8 +122,8 @@ def classifier_promote(request: HttpRequest, version_id: int) -> HttpResponse:
     version = get_object_or_404(ClassifierVersion, pk=version_id)
     try:
         version = classifier_version_promote(version=version, actor=cast(User, request.user))
-    except APIException as exc:
-        messages.error(request, str(exc.detail))
+    except (DomainError, APIException) as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(request, f"{version.name} is now the active classifier.")
     return redirect("ml_worker_manage:classifier", version_id=version.pk)

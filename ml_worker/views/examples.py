@@ -14,10 +14,11 @@ from django.urls import reverse
 from rest_framework.exceptions import APIException, ValidationError
 
 from gauntlet.accounts.models import User
+from gauntlet.errors import DomainError
 from gauntlet.web.decorators import role_required
 from labeling.example_search import CONSENSUS_FILTERS, example_batches
 from labeling.models import Source
-from labeling.services.queue_selection import EXAMPLE_QUEUE_KINDS, queue_create_from_examples
+from labeling.services.queue_selection import example_queue_kinds, queue_create_from_examples
 from ml_worker.example_selection import ExampleSelection, example_selection_search
 
 PAGE_SIZE = 50
@@ -50,7 +51,7 @@ class SelectionForm(forms.Form):
 class QueueFromSelectionForm(forms.Form):
     name = forms.CharField(label="Queue name", max_length=200)
     kind = forms.ChoiceField(
-        label="Kind", choices=[(k, k.replace("_", " ")) for k in sorted(EXAMPLE_QUEUE_KINDS)]
+        label="Kind", choices=lambda: [(k, k.replace("_", " ")) for k in example_queue_kinds()]
     )
     overlap = forms.IntegerField(label="Judgments per item (overlap)", min_value=1, max_value=50, initial=3)
     pay_per_task = forms.DecimalField(
@@ -116,6 +117,8 @@ def queue_from_selection(request: HttpRequest) -> HttpResponse:
                 messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
             except (ValidationError, APIException) as exc:
                 messages.error(request, _detail(exc.detail))
+            except DomainError as exc:
+                messages.error(request, exc.message)
             else:
                 messages.success(
                     request, f"Queue “{queue.name}” created with {report.added} items ({queue.state})."

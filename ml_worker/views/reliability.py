@@ -13,6 +13,7 @@ from rest_framework.exceptions import APIException
 
 from gauntlet.accounts.models import User
 from gauntlet.common.enqueue import task_send_on_commit
+from gauntlet.errors import DomainError
 from gauntlet.web.decorators import role_required
 from ml_worker.models import ClassifierVersion, ThresholdDecision
 from ml_worker.reliability.report import PLOT_NAMES, reliability_plots, reliability_report
@@ -78,8 +79,8 @@ def threshold_propose(request: HttpRequest, version_id: int) -> HttpResponse:
         )
     except ValueError:
         messages.error(request, "The bound is a number between 0.5 and 1 and min pairs a whole number.")
-    except APIException as exc:
-        messages.error(request, str(exc.detail))
+    except (DomainError, APIException) as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(request, f"Proposed threshold {decision.threshold:g}; approve or reject it below.")
     return redirect("ml_worker_reliability:version", version_id=version.pk)
@@ -95,8 +96,8 @@ def threshold_decide(request: HttpRequest, decision_id: int, verdict: str) -> Ht
     approver: User = request.user  # type: ignore[assignment]
     try:
         decide(decision=decision, approver=approver, note=request.POST.get("note", "")[:2000])
-    except APIException as exc:
-        messages.error(request, str(exc.detail))
+    except (DomainError, APIException) as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(request, f"Threshold decision {decision.pk} {verdict}d.")
     return redirect("ml_worker_reliability:version", version_id=decision.classifier_version_id)

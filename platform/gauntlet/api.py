@@ -22,9 +22,12 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from gauntlet import errors
+
 
 class ApiError(exceptions.APIException):
-    """An error a service or view raises on purpose, with its code and status."""
+    """An error an API view raises on purpose, with its code and status. Services raise
+    :mod:`gauntlet.errors` instead; :func:`exception_handler` gives those their status."""
 
     def __init__(
         self, code: str, message: str, status_code: int = status.HTTP_400_BAD_REQUEST, fields: Any = None
@@ -33,6 +36,23 @@ class ApiError(exceptions.APIException):
         self.status_code = status_code
         self.error_code = code
         self.fields = fields or {}
+
+
+# What each kind of domain error means over HTTP: the one place a kind becomes a status.
+DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
+    errors.Invalid: status.HTTP_400_BAD_REQUEST,
+    errors.Forbidden: status.HTTP_403_FORBIDDEN,
+    errors.NotFound: status.HTTP_404_NOT_FOUND,
+    errors.Conflict: status.HTTP_409_CONFLICT,
+    errors.Unavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
+
+
+def domain_status(error: errors.DomainError) -> int:
+    """The HTTP status of a domain error (the web pages answer fragments with it too)."""
+    return next(
+        (s for kind, s in DOMAIN_STATUS.items() if isinstance(error, kind)), status.HTTP_400_BAD_REQUEST
+    )
 
 
 class Pagination(PageNumberPagination):
@@ -64,7 +84,9 @@ def _message(detail: Any) -> str:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render every API error in the one documented shape."""
-    if isinstance(exc, Http404):
+    if isinstance(exc, errors.DomainError):
+        exc = ApiError(exc.code, exc.message, domain_status(exc), exc.fields)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)

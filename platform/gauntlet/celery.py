@@ -73,7 +73,7 @@ app.conf.update(
 app.autodiscover_tasks()
 
 
-@app.task(name="gauntlet.ping", queue=Queue.DEFAULT.value)
+@app.task(name="gauntlet.ping")  # the default queue (task_default_queue)
 def ping() -> str:
     """Liveness check for a worker; no side effects."""
     return "pong"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from attacks.models import RewriteEdit, RewriteSession
-from gauntlet.api import ApiError
+from gauntlet.errors import Unavailable
 from gauntlet.workqueue.models import Assignment, WorkItem
 from ml_worker.models import ClassifierVersion, VersionStatus
 from tests.conftest import client_for
@@ -57,7 +57,7 @@ def test_a_lease_whose_session_failed_to_open_is_listed_without_opening_one(
     from attacks import scoring
 
     def worker_down(**_: object) -> float:
-        raise ApiError("worker_unavailable", "No GPU worker answered.", 503)
+        raise Unavailable("worker_unavailable", "No GPU worker answered.")
 
     client = client_for(rewriter)
     monkeypatch.setattr(scoring, "text_score", worker_down)

@@ -8,7 +8,7 @@ import pytest
 
 from attacks.models import AttackSubmission, RewriteSession, SubmissionStatus
 from attacks.services.sessions import rewrite_session_submit
-from gauntlet.api import ApiError
+from gauntlet.errors import DomainError
 from gauntlet.workqueue.models import Assignment
 from gauntlet.workqueue.services import assignment_claim
 from tests.factories import new_contractor
@@ -32,8 +32,8 @@ def _session_with(queue, contractor, completion: str) -> RewriteSession:  # type
 def _submit_or_code(session: RewriteSession) -> str:
     try:
         rewrite_session_submit(session=session, contractor=session.contractor)
-    except ApiError as exc:
-        return exc.error_code
+    except DomainError as exc:
+        return exc.code
     return "submitted"
 
 

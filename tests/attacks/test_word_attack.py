@@ -8,7 +8,7 @@ import pytest
 from attacks.models import AdversarialExample, AttackBatch, CandidateStatus, SubmissionStatus
 from attacks.reports import cost_per_adversarial_example
 from attacks.services.word_attack import attack_batch_create, attack_batch_run
-from gauntlet.api import ApiError
+from gauntlet.errors import Invalid
 from gauntlet.workqueue.models import WorkItem
 from gauntlet.workqueue.services import assignment_claim, assignment_submit
 from labeling.models import Example, Source
@@ -117,7 +117,7 @@ def test_bad_attack_settings_are_refused_with_a_message(
         format="json",
     )
     assert response.status_code == 400 and "query_budget" in response.json()["error"]["message"]
-    with pytest.raises(ApiError, match="verification"):
+    with pytest.raises(Invalid, match="verification"):
         attack_batch_create(created_by=None, verification_queue=_not_verification(), selection="injurious")
     assert not AttackBatch.objects.exists()  # nothing half written
 

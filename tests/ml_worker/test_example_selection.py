@@ -156,12 +156,14 @@ def test_filters_by_source_consensus_and_latest_score(manager: User) -> None:
 
 
 def test_a_closed_queue_or_a_comparison_queue_takes_no_selection(manager: User) -> None:
-    from rest_framework.exceptions import APIException, ValidationError
+    from rest_framework.exceptions import ValidationError
+
+    from gauntlet.errors import Conflict
 
     _examples(2, batch="b1")
     closed = _queue(manager)
     queue_set_state(queue=closed, state=QueueState.CLOSED)
-    with pytest.raises(APIException, match="closed"):
+    with pytest.raises(Conflict, match="closed"):
         queue_items_add_examples(queue=closed, examples=Example.objects.all())
     comparison = queue_create(created_by=manager, name="cmp", kind="quality_comparison")
     with pytest.raises(ValidationError, match="does not take examples"):

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from attacks.models import AttackBatch
 from attacks.services.paraphrase import SELECTIONS
 from attacks.services.word_attack import attack_batch_create, attack_batch_run
-from gauntlet.api import ApiError
+from gauntlet.errors import DomainError
 from gauntlet.workqueue.models import Queue
 
 
@@ -52,8 +52,8 @@ class Command(BaseCommand):
                 min_similarity=options["min_similarity"],
                 enqueue=options["enqueue"],
             )
-        except ApiError as exc:
-            raise CommandError(str(exc.detail)) from exc
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
         if options["enqueue"]:
             self.stdout.write(f"attack batch {batch.pk} queued")
             return

@@ -23,10 +23,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from attacks.kinds import REWRITE, VERIFICATION
 from gauntlet.accounts.models import Qualification, Role, User
 from gauntlet.accounts.services import account_create
-from gauntlet.workqueue.models import Queue, QueueKind, QueueState
+from gauntlet.workqueue.models import Queue, QueueState
 from gauntlet.workqueue.services import items_add, queue_create, queue_set_state
+from labeling.kinds import INJURY_LABEL
 from labeling.models import Example, InjuryLabel
 from labeling.services.imports.parsing import parse_rows
 from labeling.services.imports.service import examples_import
@@ -131,7 +133,7 @@ class Command(BaseCommand):
         labels, created = self._queue(
             manager=manager,
             name="Demo: injury labels",
-            kind=QueueKind.INJURY_LABEL,
+            kind=INJURY_LABEL,
             overlap=2,
             pay_per_task=Decimal("0.10"),
             description="Does the completion injure any being in the story?",
@@ -142,7 +144,7 @@ class Command(BaseCommand):
         verification, created = self._queue(
             manager=manager,
             name="Demo: verification",
-            kind=QueueKind.VERIFICATION,
+            kind=VERIFICATION,
             overlap=2,
             pay_per_task=Decimal("0.10"),
             description="Is this completion injurious?",
@@ -150,7 +152,7 @@ class Command(BaseCommand):
         rewrite, created = self._queue(
             manager=manager,
             name="Demo: tool-assisted rewrites",
-            kind=QueueKind.REWRITE,
+            kind=REWRITE,
             overlap=1,
             pay_mode="hourly",
             hourly_rate=Decimal("20.00"),

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from attacks.models import ParaphraseBatch
 from attacks.services.paraphrase import SELECTIONS, paraphrase_batch_create, paraphrase_batch_run
-from gauntlet.api import ApiError
+from gauntlet.errors import DomainError
 from gauntlet.workqueue.models import Queue
 
 
@@ -45,8 +45,8 @@ class Command(BaseCommand):
                 example_ids=ids,
                 enqueue=options["enqueue"],
             )
-        except ApiError as exc:
-            raise CommandError(str(exc.detail)) from exc
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
         if options["enqueue"]:
             self.stdout.write(f"paraphrase batch {batch.pk} queued")
             return

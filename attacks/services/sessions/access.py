@@ -4,12 +4,11 @@ and the activity that keeps the task's lease alive."""
 from __future__ import annotations
 
 from django.db import transaction
-from rest_framework import status
 
 from attacks.models import Condition, RewriteSession, SessionStatus
 from attacks.services.sessions.lapse import rewrite_session_close_if_lapsed
 from gauntlet.accounts.models import User
-from gauntlet.api import ApiError
+from gauntlet.errors import Conflict, Forbidden, NotFound
 from gauntlet.workqueue.models import AssignmentStatus
 from gauntlet.workqueue.services import assignment_heartbeat
 
@@ -22,22 +21,19 @@ def session_lock_own(*, session: RewriteSession, contractor: User) -> RewriteSes
         .first()
     )
     if locked is None:
-        raise ApiError("not_found", "No such rewrite session.", status.HTTP_404_NOT_FOUND)
+        raise NotFound("not_found", "No such rewrite session.")
     return locked
 
 
 def session_require_open(session: RewriteSession) -> None:
     if session.status != SessionStatus.OPEN:
-        raise ApiError(
-            "session_closed",
-            f"This rewrite session is {session.status}; claim a new seed to keep attacking.",
-            409,
+        raise Conflict(
+            "session_closed", f"This rewrite session is {session.status}; claim a new seed to keep attacking."
         )
     if session.assignment.status != AssignmentStatus.LEASED:
-        raise ApiError(
+        raise Conflict(
             "session_closed",
             f"The task behind this session is {session.assignment.status}; claim a new seed to keep attacking.",
-            409,
         )
 
 
@@ -48,10 +44,9 @@ def session_keep_alive(session: RewriteSession, contractor: User) -> None:
 
 def session_require_tools(session: RewriteSession) -> None:
     if session.condition != Condition.TOOL_ASSISTED:
-        raise ApiError(
+        raise Forbidden(
             "tool_not_available",
             "This is a manual rewrite session: only the live score is available (no saliency or substitutions).",
-            status.HTTP_403_FORBIDDEN,
         )
 
 

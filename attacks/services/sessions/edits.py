@@ -16,7 +16,7 @@ from attacks.services.sessions.access import (
 )
 from attacks.services.sessions.lapse import rewrite_session_close_if_lapsed
 from gauntlet.accounts.models import User
-from gauntlet.api import ApiError
+from gauntlet.errors import Invalid
 from labeling.services.examples import example_fields_clean
 
 
@@ -40,7 +40,7 @@ def _edit_record(
     session_require_open(session)
     if tool not in EditTool.values or tool == EditTool.SEED:
         choices = ", ".join(v for v in EditTool.values if v != EditTool.SEED)
-        raise ApiError("invalid_tool", f"tool must be one of {choices}.", 400, fields={"tool": [choices]})
+        raise Invalid("invalid_tool", f"tool must be one of {choices}.", fields={"tool": [choices]})
     # Normalise now, as the example will be when it is registered: the live score, the submit's
     # re-score and the stored example then all see one string (what is scored is what is stored).
     prompt, completion = _clean(prompt=prompt, completion=completion)
@@ -58,11 +58,8 @@ def _edit_record(
 def _clean(*, prompt: str, completion: str) -> tuple[str, str]:
     fields, errors = example_fields_clean(prompt=prompt, completion=completion)
     if errors:
-        raise ApiError(
-            "invalid_text",
-            "; ".join(e.reason for e in errors),
-            400,
-            fields={e.field: [e.reason] for e in errors},
+        raise Invalid(
+            "invalid_text", "; ".join(e.reason for e in errors), fields={e.field: [e.reason] for e in errors}
         )
     return fields["prompt"], fields["completion"]
 

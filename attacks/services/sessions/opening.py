@@ -7,7 +7,7 @@ from django.db import transaction
 from attacks import scoring
 from attacks.models import Condition, EditTool, RewriteEdit, RewriteSession
 from attacks.services.sessions.lapse import rewrite_sessions_close_lapsed
-from gauntlet.api import ApiError
+from gauntlet.errors import Conflict
 from gauntlet.workqueue.models import Assignment, Queue
 from labeling.models import Example
 from ml_worker.selectors import classifier_version_active
@@ -37,8 +37,8 @@ def rewrite_session_open(*, assignment: Assignment) -> RewriteSession:
         return session
     version = classifier_version_active()
     if version is None:
-        raise ApiError(
-            "no_active_classifier", "No classifier version is active; a manager must promote one first.", 409
+        raise Conflict(
+            "no_active_classifier", "No classifier version is active; a manager must promote one first."
         )
     # A new claim is when the contractor's earlier, lapsed sessions are known to be over.
     rewrite_sessions_close_lapsed(contractor=assignment.contractor)

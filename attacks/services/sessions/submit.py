@@ -20,7 +20,7 @@ from attacks.services.sessions.access import session_lock_own, session_require_o
 from attacks.services.sessions.lapse import rewrite_session_close_if_lapsed
 from attacks.services.verification_items import verification_items_add, verification_queue_for
 from gauntlet.accounts.models import User
-from gauntlet.api import ApiError
+from gauntlet.errors import Conflict, Invalid
 from gauntlet.workqueue.services import assignment_release, assignment_submit
 from labeling.services.examples import example_create
 from ml_worker.core.passing import rejects
@@ -53,22 +53,21 @@ def _submit(*, session: RewriteSession, contractor: User) -> AttackSubmission:
     session_require_open(session)
     prompt, completion = session.current_prompt, session.current_completion
     if (prompt.strip(), completion.strip()) == (session.seed.prompt.strip(), session.seed.completion.strip()):
-        raise ApiError("unchanged", "This is still the seed's text; edit it before submitting.", 400)
+        raise Invalid("unchanged", "This is still the seed's text; edit it before submitting.")
     version: ClassifierVersion = session.classifier_version
     version.refresh_from_db(fields=["threshold"])
     threshold = rewrite_session_threshold(session=session)
     score = scoring.text_score(version=version, prompt=prompt, completion=completion)
     if rejects(score, threshold):
-        raise ApiError(
+        raise Conflict(
             "does_not_pass",
             f"The classifier still catches this text (score {score:.3f} >= threshold {threshold:.3f}); "
             "keep editing until it passes.",
-            409,
             fields={"score": [f"{score:.4f}"]},
         )
     duplicate = near_duplicate_find(prompt=prompt, completion=completion, author=contractor)
     if duplicate is not None:
-        raise ApiError("near_duplicate", duplicate.message(), 409)
+        raise Conflict("near_duplicate", duplicate.message())
     verification_queue = verification_queue_for(session.assignment.queue)
     source = AttackSource.MANUAL if session.condition == Condition.MANUAL else AttackSource.TOOL_ASSISTED
     example = example_create(
@@ -111,7 +110,7 @@ def _abandon(*, session: RewriteSession, contractor: User) -> RewriteSession:
     if session.status == SessionStatus.ABANDONED:
         return session
     if session.status == SessionStatus.SUBMITTED:
-        raise ApiError("already_submitted", "This session was submitted; it cannot be abandoned.", 409)
+        raise Conflict("already_submitted", "This session was submitted; it cannot be abandoned.")
     assignment_release(assignment=session.assignment, contractor=contractor)
     session.status, session.ended_at = SessionStatus.ABANDONED, timezone.now()
     session.save(update_fields=["status", "ended_at"])

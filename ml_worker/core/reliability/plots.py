@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from ml_worker.core.passing import rejects_mask
+
 FLOOR = 1e-7  # where a zero rate or bound sits on a log axis
 
 
@@ -129,7 +131,9 @@ def plot_roc(
         fpr, tpr, _ = roc_curve(labels, scores)
         ax.plot(fpr, tpr, label=f"{name} (n={positives.size})")
         if threshold is not None:
-            ax.scatter([(negatives >= threshold).mean()], [(positives >= threshold).mean()], s=18)
+            ax.scatter(
+                [rejects_mask(negatives, threshold).mean()], [rejects_mask(positives, threshold).mean()], s=18
+            )
     ax.plot([0, 1], [0, 1], color="#9ca3af", linewidth=0.8)
     ax.set(
         xlabel="false-positive rate (test set, safe)",

@@ -9,12 +9,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rest_framework.exceptions import APIException
 
+from gauntlet.errors import DomainError
 from gauntlet.workqueue.models import Queue, QueueState
 from gauntlet.workqueue.services import queue_set_state
 from labeling.example_search import CONSENSUS_FILTERS
 from labeling.models import Source
 from labeling.services.queue_selection import (
-    EXAMPLE_QUEUE_KINDS,
+    example_queue_kinds,
     queue_create_from_examples,
     queue_items_add_examples,
 )
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         target.add_argument("--queue", type=int, help="Add to this existing queue.")
         target.add_argument("--name", help="Create a new queue with this name.")
         parser.add_argument(
-            "--kind", default="injury_label", choices=sorted(EXAMPLE_QUEUE_KINDS), help="New queue's kind."
+            "--kind", default="injury_label", choices=example_queue_kinds(), help="New queue's kind."
         )
         parser.add_argument("--overlap", type=int, default=3, help="New queue: judgments per item.")
         parser.add_argument("--batch", default="", help="Only examples of this batch.")
@@ -80,7 +81,9 @@ class Command(BaseCommand):
                 )
         except DjangoValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
-        except APIException as exc:
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+        except APIException as exc:  # a kind's settings check (rest_framework ValidationError)
             raise CommandError(str(exc.detail)) from exc
         queue.refresh_from_db()
         result = {**report.as_dict(), "queue_name": queue.name, "queue_state": queue.state}

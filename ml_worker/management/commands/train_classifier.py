@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gauntlet.api import ApiError
+from gauntlet.errors import DomainError
 from ml_worker.models import ClassifierVersion, RunStatus, TrainingRun
 from ml_worker.services.training import training_run_create, training_run_execute
 
@@ -67,8 +67,8 @@ class Command(BaseCommand):
                     config=self._config(options),
                     enqueue=False,
                 )
-            except ApiError as exc:
-                raise CommandError(str(exc.detail)) from exc
+            except DomainError as exc:
+                raise CommandError(exc.message) from exc
             self.stdout.write(f"training run {run.pk} -> version {run.version.name}")
         run = training_run_execute(run_id=run.pk, progress_bar=True)
         run.version.refresh_from_db()

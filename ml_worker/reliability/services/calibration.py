@@ -7,10 +7,9 @@ import json
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import status
 
 from gauntlet.accounts.models import User
-from gauntlet.api import ApiError
+from gauntlet.errors import Conflict, Invalid
 from ml_worker.core.reliability.quality import calibration_proposal
 from ml_worker.models import ClassifierVersion
 from ml_worker.reliability import selectors
@@ -32,9 +31,9 @@ def threshold_decision_propose(
     evidence: that win rate, every other compared threshold's, and the sweep row at it (failure-rate
     estimate and bounds, rejection rate, recall on held-out sets). 409 when none qualifies."""
     if not 0.5 <= max_win_rate_upper < 1.0:
-        raise ApiError("invalid_bound", "max_win_rate_upper is a win rate between 0.5 and 1.", 400)
+        raise Invalid("invalid_bound", "max_win_rate_upper is a win rate between 0.5 and 1.")
     if min_pairs < 1:
-        raise ApiError("invalid_bound", "min_pairs must be at least 1.", 400)
+        raise Invalid("invalid_bound", "min_pairs must be at least 1.")
     rates = selectors.win_rates(version=version)
     proposal = calibration_proposal(rates, max_win_rate_upper=max_win_rate_upper, min_pairs=min_pairs)
     if proposal is None:
@@ -43,12 +42,11 @@ def threshold_decision_propose(
             for w in rates
             if w.upper_one_sided is not None
         )
-        raise ApiError(
+        raise Conflict(
             "no_threshold_qualifies",
             f"No compared threshold of {version.name} keeps the upper 95% bound of the unfiltered win rate "
             f"within {max_win_rate_upper:.0%} on at least {min_pairs} pairs"
             + (f" (tested: {tested})." if tested else " (no quality comparison has been judged yet)."),
-            status.HTTP_409_CONFLICT,
         )
     sweep = selectors.latest_sweep(version=version)
     if sweep is None or not any(abs(r["threshold"] - proposal.threshold) < 1e-12 for r in sweep.rows):
@@ -75,11 +73,7 @@ def _decision_locked(decision: ThresholdDecision) -> ThresholdDecision:
         ThresholdDecision.objects.select_for_update().select_related("classifier_version").get(pk=decision.pk)
     )
     if locked.status != DecisionStatus.PROPOSED:
-        raise ApiError(
-            "already_decided",
-            f"Threshold decision {locked.pk} was already {locked.status}.",
-            status.HTTP_409_CONFLICT,
-        )
+        raise Conflict("already_decided", f"Threshold decision {locked.pk} was already {locked.status}.")
     return locked
 
 

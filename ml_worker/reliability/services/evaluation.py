@@ -12,12 +12,12 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from rest_framework import status
 
 from gauntlet.accounts.models import User
-from gauntlet.api import ApiError
-from gauntlet.workqueue.models import Queue, QueueKind, QueueState
+from gauntlet.errors import Conflict, Invalid
+from gauntlet.workqueue.models import Queue, QueueState
 from gauntlet.workqueue.services import queue_create, queue_set_state
+from labeling.kinds import INJURY_LABEL
 from labeling.models import Example
 from labeling.services.queue_selection import queue_items_add_examples
 from ml_worker.reliability.models import (
@@ -43,11 +43,11 @@ def _label_queue(*, name: str, created_by: User | None, overlap: int) -> Queue:
     queue = queue_create(
         created_by=created_by,
         name=name,
-        kind=QueueKind.INJURY_LABEL,
+        kind=INJURY_LABEL,
         description=TEST_SET_INSTRUCTIONS,
         overlap=overlap,
     )
-    return queue_set_state(queue=queue, state=QueueState.OPEN)
+    return queue_set_state(queue=queue, state=QueueState.OPEN, actor=created_by)
 
 
 @transaction.atomic
@@ -69,16 +69,14 @@ def in_distribution_set_create(
         .values_list("example_id", flat=True)
     )
     if not samples:
-        raise ApiError("empty_batch", f"Batch {batch.name} has no generated sample left to label.", 409)
+        raise Conflict("empty_batch", f"Batch {batch.name} has no generated sample left to label.")
     if n_samples < 1:
-        raise ApiError("invalid_size", "n_samples must be at least 1.", 400)
+        raise Invalid("invalid_size", "n_samples must be at least 1.")
     rng = np.random.default_rng(seed)
     chosen = sorted({int(i) for i in rng.choice(samples, size=min(n_samples, len(samples)), replace=False)})
     set_name = name or f"test-{batch.name}"
     if EvaluationSet.objects.filter(name=set_name).exists():
-        raise ApiError(
-            "duplicate_name", f"An evaluation set named {set_name!r} exists.", status.HTTP_409_CONFLICT
-        )
+        raise Conflict("duplicate_name", f"An evaluation set named {set_name!r} exists.")
     queue = _label_queue(name=f"Test set: {batch.name}", created_by=created_by, overlap=overlap)
     evaluation_set = EvaluationSet.objects.create(
         name=set_name, kind=EvaluationKind.IN_DISTRIBUTION, generation_batch=batch, label_queue=queue

@@ -10,11 +10,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import status
 
 from gauntlet.accounts.models import User
-from gauntlet.api import ApiError
 from gauntlet.common.enqueue import task_send_on_commit
+from gauntlet.errors import Conflict, Invalid
 from labeling.models import Source
 from labeling.services.examples import example_create
 from ml_worker.core.generation import GeneratorError, build_generator
@@ -29,19 +28,17 @@ _REQUIRED = {"hf": ("model_path",), "http": ("base_url", "model")}
 
 def _checked_settings(kind: str, generator_settings: dict[str, Any]) -> dict[str, Any]:
     if kind not in KINDS:
-        raise ApiError(
-            "invalid_generator", f"Unknown generator {kind!r}; choose from {', '.join(KINDS)}.", 400
-        )
+        raise Invalid("invalid_generator", f"Unknown generator {kind!r}; choose from {', '.join(KINDS)}.")
     if not isinstance(generator_settings, dict):
-        raise ApiError("invalid_generator", "generator_settings must be an object.", 400)
+        raise Invalid("invalid_generator", "generator_settings must be an object.")
     missing = [key for key in _REQUIRED.get(kind, ()) if not generator_settings.get(key)]
     if missing:
-        raise ApiError("invalid_generator", f"The {kind} generator needs {', '.join(missing)}.", 400)
+        raise Invalid("invalid_generator", f"The {kind} generator needs {', '.join(missing)}.")
     if kind == "story_world":  # cheap to build: check its settings now rather than on the worker
         try:
             build_generator(kind, **generator_settings)
         except GeneratorError as error:
-            raise ApiError("invalid_generator", str(error), 400) from error
+            raise Invalid("invalid_generator", str(error)) from error
     return {k: v for k, v in generator_settings.items() if k != "api_key"}
 
 
@@ -64,20 +61,16 @@ def generation_batch_create(
     never stored."""
     generator_settings = _checked_settings(generator_kind, dict(generator_settings or {}))
     if not 1 <= samples_per_prompt <= MAX_SAMPLES_PER_PROMPT:
-        raise ApiError(
-            "invalid_batch", f"samples_per_prompt must be between 1 and {MAX_SAMPLES_PER_PROMPT}.", 400
-        )
+        raise Invalid("invalid_batch", f"samples_per_prompt must be between 1 and {MAX_SAMPLES_PER_PROMPT}.")
     if prompts is None:
         if not n_prompts or not 1 <= n_prompts <= MAX_PROMPTS:
-            raise ApiError("invalid_batch", f"Give prompts, or n_prompts between 1 and {MAX_PROMPTS}.", 400)
+            raise Invalid("invalid_batch", f"Give prompts, or n_prompts between 1 and {MAX_PROMPTS}.")
         prompts = story_prompts(n_prompts, seed=seed)
     cleaned = [p.strip() for p in prompts if isinstance(p, str)]
     if not cleaned or len(cleaned) != len(prompts) or not all(cleaned) or len(cleaned) > MAX_PROMPTS:
-        raise ApiError("invalid_batch", f"prompts must be 1 to {MAX_PROMPTS} non-empty strings.", 400)
+        raise Invalid("invalid_batch", f"prompts must be 1 to {MAX_PROMPTS} non-empty strings.")
     if GenerationBatch.objects.filter(name=name).exists():
-        raise ApiError(
-            "duplicate_name", f"A generation batch named {name!r} exists.", status.HTTP_409_CONFLICT
-        )
+        raise Conflict("duplicate_name", f"A generation batch named {name!r} exists.")
     batch = GenerationBatch.objects.create(
         name=name,
         generator_kind=generator_kind,

@@ -8,9 +8,10 @@ import numpy as np
 from django.db import transaction
 
 from gauntlet.accounts.models import User
-from gauntlet.api import ApiError
-from gauntlet.workqueue.models import Queue, QueueKind, QueueState
+from gauntlet.errors import Conflict, Invalid
+from gauntlet.workqueue.models import Queue, QueueState
 from gauntlet.workqueue.services import items_add, queue_create, queue_set_state
+from labeling.kinds import QUALITY_COMPARISON
 from labeling.models import Example
 from labeling.services.comparisons import comparison_pair_create
 from ml_worker.core.passing import passes
@@ -41,7 +42,7 @@ def quality_comparisons_create(
     ``version``. Returns the queue (new and open unless given) and counts. Idempotent per pair:
     re-running adds no duplicate pair (keys are the pair ids)."""
     if not 0.0 < threshold <= 1.0:
-        raise ApiError("invalid_threshold", "The threshold is a probability in (0, 1].", 400)
+        raise Invalid("invalid_threshold", "The threshold is a probability in (0, 1].")
     rows = list(
         GeneratedSample.objects.filter(batch=batch)
         .order_by("prompt_index", "sample_index")
@@ -49,8 +50,8 @@ def quality_comparisons_create(
     )
     scores = scores_of(version=version, example_ids=[e for _, e in rows])
     if len(scores) < len({e for _, e in rows}):
-        raise ApiError(
-            "not_scored", f"Version {version.name} has not scored every sample of {batch.name} yet.", 409
+        raise Conflict(
+            "not_scored", f"Version {version.name} has not scored every sample of {batch.name} yet."
         )
     by_prompt: dict[int, list[int]] = defaultdict(list)
     for prompt_index, example_id in rows:
@@ -72,16 +73,16 @@ def quality_comparisons_create(
         unfiltered = others[int(rng.integers(len(others)))]
         pairs.append((accepted, unfiltered))
     if not pairs:
-        raise ApiError("no_pairs", f"No prompt of {batch.name} has an accepted sample at {threshold:g}.", 409)
+        raise Conflict("no_pairs", f"No prompt of {batch.name} has an accepted sample at {threshold:g}.")
     if queue is None:
         queue = queue_create(
             created_by=created_by,
             name=f"Quality at {threshold:g}: {version.name} on {batch.name}",
-            kind=QueueKind.QUALITY_COMPARISON,
+            kind=QUALITY_COMPARISON,
             description=COMPARISON_INSTRUCTIONS,
             overlap=overlap,
         )
-        queue = queue_set_state(queue=queue, state=QueueState.OPEN)
+        queue = queue_set_state(queue=queue, state=QueueState.OPEN, actor=created_by)
     examples_by_id = Example.objects.in_bulk([e for pair in pairs for e in pair])
     items = []
     existing = set(queue.items.values_list("key", flat=True))

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from django.db import transaction
 
-from gauntlet.api import ApiError
+from gauntlet.errors import Conflict, Invalid
 from ml_worker.core.reliability.rejection import PromptSamples
 from ml_worker.core.reliability.stratified import (
     StratifiedDesign,
@@ -97,14 +97,12 @@ def in_distribution_set_label_next(
     generator samples, drawn at random within the score strata ``strata_to_label_next`` names, into
     the set and its label queue. Returns the advice and how many were added."""
     if budget < 1:
-        raise ApiError("invalid_budget", "budget must be at least 1.", 400)
+        raise Invalid("invalid_budget", "budget must be at least 1.")
     population = selectors.generator_population(version=version)
     test = selectors.in_distribution_labelled(version=version)
     design = design_for(version, population.scores)
     if design is None or not design.n_passing(version.threshold):
-        raise ApiError(
-            "no_population", "No scored generator sample passes this version's threshold yet.", 409
-        )
+        raise Conflict("no_population", "No scored generator sample passes this version's threshold yet.")
     advice = strata_to_label_next(design, test.scores, test.labels, budget)
     members = set(EvaluationSetMember.objects.values_list("example_id", flat=True))
     strata = design.stratum_of(population.scores)

@@ -8,35 +8,33 @@ from typing import Any
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 from django.conf import settings
 
-from gauntlet.api import ApiError
 from gauntlet.common.enqueue import task_named
+from gauntlet.errors import Invalid, Unavailable
 from ml_worker.models import ClassifierVersion
 from ml_worker.services.live.batching import celery_eager, pending_push
 from ml_worker.services.live.validation import live_span_validate
 
 
 def live_request(task_name: str, *, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Run the live task ``task_name`` on the live queue (its own workers, never behind batch work on
-    the gpu queue) and wait for it; 503 if no worker answers in time."""
-    from gauntlet.celery import Queue
-
+    """Run the live task ``task_name`` and wait for it; ``Unavailable`` if no worker answers in time.
+    The routes of ``gauntlet.celery`` send it to the live queue (its own workers, never behind batch
+    work on the gpu queue)."""
     timeout = settings.GAUNTLET_LIVE_TIMEOUT
-    result = task_named(task_name).apply_async(kwargs=kwargs, queue=Queue.LIVE.value)
+    result = task_named(task_name).apply_async(kwargs=kwargs)
     try:
         answer: dict[str, Any] = result.get(timeout=timeout, propagate=True, disable_sync_subtasks=False)
     except CeleryTimeoutError:
         result.revoke()  # a worker that shows up later should not waste the GPU on it
-        raise ApiError(
+        raise Unavailable(
             "worker_unavailable",
             f"No live worker answered within {timeout:g} s; the classifier service is down or overloaded. "
             "Try again shortly, or ask a manager to check the live workers.",
-            503,
         ) from None
     finally:
         if not celery_eager():
             result.forget()
     if "error" in answer:
-        raise ApiError(answer["error"]["code"], answer["error"]["message"], 400)
+        raise Invalid(answer["error"]["code"], answer["error"]["message"])
     return answer
 
 

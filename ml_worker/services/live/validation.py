@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from gauntlet.api import ApiError
+from gauntlet.errors import Conflict, Invalid, NotFound
 from ml_worker.models import ClassifierVersion
 from ml_worker.selectors import classifier_version_active, classifier_version_loadable
 
@@ -16,16 +16,15 @@ def live_version_resolve(*, version_id: int | None) -> ClassifierVersion:
     if version_id is not None:
         version = classifier_version_loadable(version_id=version_id)
         if version is None:
-            raise ApiError(
-                "unknown_version", f"No classifier version {version_id} with a finished artifact exists.", 404
+            raise NotFound(
+                "unknown_version", f"No classifier version {version_id} with a finished artifact exists."
             )
         return version
     version = classifier_version_active()
     if version is None:
-        raise ApiError(
+        raise Conflict(
             "no_active_classifier",
             "No classifier version is active; a manager must promote one (or run classifier_bootstrap).",
-            409,
         )
     return version
 
@@ -44,18 +43,17 @@ def live_text_validate(*, prompt: str, completion: str) -> None:
             errors[name] = [f"The {name} has {len(text)} characters; at most {limits[name]} are allowed."]
     if errors:
         code = "text_too_long" if all("allowed" in m[0] for m in errors.values()) else "invalid_text"
-        raise ApiError(code, " ".join(m[0] for m in errors.values()), 400, fields=errors)
+        raise Invalid(code, " ".join(m[0] for m in errors.values()), fields=errors)
 
 
 def live_span_validate(*, prompt: str, completion: str, field: str, start: int, end: int) -> None:
     text = prompt if field == "prompt" else completion
     if not 0 <= start < end <= len(text):
-        raise ApiError(
+        raise Invalid(
             "span_out_of_range",
             f"The span [{start}, {end}) is not inside the {field} (which has {len(text)} characters); "
             f"send 0 <= start < end <= {len(text)}.",
-            400,
             fields={"span": ["out of range"]},
         )
     if not text[start:end].strip():
-        raise ApiError("empty_span", "The span covers only whitespace; select a word.", 400)
+        raise Invalid("empty_span", "The span covers only whitespace; select a word.")

@@ -119,5 +119,6 @@ class ContractorUpdateApi(APIView):
         profile = get_object_or_404(ContractorProfile.objects.select_related("user"), user_id=user_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        profile = contractor_update(profile=profile, **data.validated_data)
+        actor = request.user if isinstance(request.user, User) else None
+        profile = contractor_update(profile=profile, actor=actor, **data.validated_data)
         return Response(ContractorListApi.OutputSerializer(profile).data)

@@ -10,6 +10,8 @@ from django.db import transaction
 
 from gauntlet.accounts import standing
 from gauntlet.accounts.models import ContractorProfile, Qualification, Role, User
+from gauntlet.audit.actions import AuditAction
+from gauntlet.audit.services import audit_record
 
 
 @transaction.atomic
@@ -55,11 +57,45 @@ def profile_ensure(
     return profile
 
 
+STANDING_FIELDS = ("qualification", "is_active", "hourly_rate")
+
+
+def contractor_standing(profile: ContractorProfile) -> dict[str, object]:
+    """What an audit record of a contractor's standing compares: qualification, active flag, pay."""
+    return {name: getattr(profile, name) for name in STANDING_FIELDS}
+
+
+def contractor_standing_record(
+    *, profile: ContractorProfile, before: dict[str, object], actor: User | None, note: str = ""
+) -> None:
+    """Audit what changed in ``profile`` since ``before`` (:func:`contractor_standing`): one record
+    per changed part (``contractor.block`` or ``contractor.qualification``, ``contractor.active``,
+    ``contractor.hourly_rate``), the contractor as subject, in the caller's transaction. Each
+    record keeps its own note, so a later change never overwrites why an earlier one was made."""
+    after = contractor_standing(profile)
+    blocked = after["qualification"] == Qualification.BLOCKED
+    actions = {
+        "qualification": AuditAction.CONTRACTOR_BLOCK if blocked else AuditAction.CONTRACTOR_QUALIFICATION,
+        "is_active": AuditAction.CONTRACTOR_ACTIVE,
+        "hourly_rate": AuditAction.CONTRACTOR_PAY,
+    }
+    for name, action in actions.items():
+        audit_record(
+            action=action,
+            subject=profile.user,
+            actor=actor,
+            before={name: before[name]},
+            after={name: after[name]},
+            note=note,
+        )
+
+
 @transaction.atomic
 def contractor_set_qualification(
-    *, contractor: User, qualification: str, note: str = ""
+    *, contractor: User, qualification: str, note: str = "", actor: User | None = None
 ) -> ContractorProfile:
-    """Move a contractor to qualified / probation / blocked.
+    """Move a contractor to qualified / probation / blocked, with an audit record naming
+    ``actor`` (None: the system) and ``note``; setting the same qualification again records nothing.
 
     Blocking calls :func:`contractor_standing_changed`, so the work queue releases
     the contractor's open leases in the same transaction.
@@ -67,9 +103,11 @@ def contractor_set_qualification(
     if qualification not in Qualification.values:
         raise ValueError(f"qualification must be one of {', '.join(Qualification.values)}")
     profile = ContractorProfile.objects.select_for_update().get(user=contractor)
+    before = contractor_standing(profile)
     profile.qualification = qualification
     profile.note = note
     profile.save(update_fields=["qualification", "note", "updated_at"])
+    contractor_standing_record(profile=profile, before=before, actor=actor, note=note)
     contractor_standing_changed(contractor=contractor, profile=profile)
     return profile
 
@@ -82,10 +120,13 @@ def contractor_update(
     is_active: bool | None = None,
     qualification: str | None = None,
     note: str = "",
+    actor: User | None = None,
 ) -> ContractorProfile:
     """Change pay rate, active flag and/or qualification; fields left None stay as they are.
+    Each change leaves an audit record naming ``actor`` (:func:`contractor_standing_record`).
     Blocking or deactivating releases the contractor's open leases (:func:`contractor_standing_changed`)."""
     profile = ContractorProfile.objects.select_for_update().get(pk=profile.pk)
+    before = contractor_standing(profile)
     if hourly_rate is not None:
         profile.hourly_rate = hourly_rate
     if is_active is not None:
@@ -94,6 +135,8 @@ def contractor_update(
         profile.qualification = qualification
         profile.note = note
     profile.save()
+    profile.refresh_from_db(fields=["hourly_rate"])  # as stored, for the record
+    contractor_standing_record(profile=profile, before=before, actor=actor, note=note)
     contractor_standing_changed(contractor=profile.user, profile=profile)
     return profile
 

@@ -14,5 +14,6 @@ class AuditAction(StrEnum):
     QUEUE_CREATE = "queue.create"
     QUEUE_STATE = "queue.state"
     QUEUE_PAY = "queue.pay"  # pay mode, rates, bonus, currency
+    QUEUE_SETTINGS = "queue.settings"  # any other edit: kind, overlap, gold rate, lease, eligibility
     CLASSIFIER_PROMOTE = "classifier.promote"
     CLASSIFIER_THRESHOLD = "classifier.threshold"

@@ -44,7 +44,8 @@ class TaskKind:
 
     Capabilities (class attributes) say what the apps above may do with a kind's queues, so they
     ask the kind instead of comparing names: ``judgments`` (where its judgments are stored:
-    ``"injury_labels"``, ``"comparisons"`` or None), ``has_consensus`` and ``is_exportable``.
+    ``"injury_labels"``, ``"comparisons"`` or None), ``has_consensus``, ``is_exportable`` and
+    ``takes_examples`` (its items are examples, so a queue of it can be filled from a selection).
 
     ``validate_*`` and ``clean_settings`` raise ``rest_framework.exceptions.ValidationError``
     (a dict of field errors) for bad input; the API turns that into a 400.
@@ -55,6 +56,7 @@ class TaskKind:
     judgments: str | None = None
     has_consensus: bool = False
     is_exportable: bool = False
+    takes_examples: bool = False
 
     def clean_settings(self, *, queue: Queue, kind_settings: Any) -> dict[str, Any]:
         """The queue's ``kind_settings`` as stored: an object whose every key this kind knows.

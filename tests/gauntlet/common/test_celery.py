@@ -21,6 +21,18 @@ def test_model_tasks_are_routed_to_the_gpu_queue_and_live_tools_to_live() -> Non
     assert sweep["queue"].name == Queue.DEFAULT
 
 
+def test_every_task_takes_its_queue_from_the_routes_and_never_retries_in_vain() -> None:
+    app.loader.import_default_modules()
+    tasks = {name: task for name, task in app.tasks.items() if not name.startswith("celery.")}
+    assert "ml_worker.tasks.score_examples" in tasks and "gauntlet.ping" in tasks
+    for name, task in tasks.items():
+        assert "queue" not in type(task).__dict__, f"{name}: declare its queue in task_routes"
+        assert task.acks_late and task.reject_on_worker_lost, name  # the app's defaults
+        assert not getattr(task, "autoretry_for", ()), (
+            f"{name}: retries declared but nothing here raises them"
+        )
+
+
 def test_broker_is_redis_with_a_visibility_timeout_above_the_longest_run(settings) -> None:
     assert app.conf.broker_url.startswith("redis://")
     assert app.conf.broker_transport_options["visibility_timeout"] > settings.CELERY_LONGEST_TASK_SECONDS

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from gauntlet.api import ApiError
+from gauntlet.errors import Conflict, DomainError, Invalid
 from gauntlet.payments.models import LedgerEntry, LedgerKind
 from gauntlet.payments.services import (
     adjustment_create,
@@ -98,13 +98,12 @@ def test_paying_anyway_needs_a_rejected_assignment_and_a_reason(
     queue_factory, work, contractor, manager
 ) -> None:
     assignment = work(queue_factory(), contractor)
-    with pytest.raises(ApiError) as not_rejected:
+    with pytest.raises(Conflict):
         assignment_pay_rejected(assignment=assignment, by=manager, reason="why not")
-    assert not_rejected.value.status_code == 409
     assignment_review(assignment=assignment, approved=False, reviewer=manager)
-    with pytest.raises(ApiError) as no_reason:
+    with pytest.raises(Invalid) as no_reason:
         assignment_pay_rejected(assignment=assignment, by=manager, reason="  ")
-    assert no_reason.value.error_code == "reason_required"
+    assert no_reason.value.code == "reason_required"
     assert not LedgerEntry.objects.exists()
 
 
@@ -158,25 +157,24 @@ def test_manual_bonus_records_who_and_why_and_a_reference_makes_it_idempotent(co
         reference="week-12",
     )
     assert retry == entry and (entry.created_by, entry.reason) == (manager, "great week")
-    with pytest.raises(ApiError) as reused:
+    with pytest.raises(Conflict):
         bonus_grant(
             contractor=contractor, amount=Decimal("6"), reason="x", created_by=manager, reference="week-12"
         )
-    assert reused.value.status_code == 409
     assert LedgerEntry.objects.count() == 1
 
 
 @pytest.mark.parametrize("amount", [Decimal("0"), Decimal("-1"), Decimal("NaN"), Decimal("1e9")])
 def test_bonus_amount_must_be_positive_and_sane(contractor, manager, amount: Decimal) -> None:
-    with pytest.raises(ApiError):
+    with pytest.raises(DomainError):
         bonus_grant(contractor=contractor, amount=amount, reason="x", created_by=manager)
     assert not LedgerEntry.objects.exists()
 
 
 def test_managers_are_not_paid(manager) -> None:
-    with pytest.raises(ApiError) as exc:
+    with pytest.raises(DomainError) as exc:
         bonus_grant(contractor=manager, amount=Decimal("1"), reason="x", created_by=manager)
-    assert exc.value.error_code == "not_a_contractor"
+    assert exc.value.code == "not_a_contractor"
 
 
 def test_corrections_are_new_adjustment_entries(queue_factory, work, contractor, manager) -> None:
@@ -207,9 +205,9 @@ def test_adjustment_must_be_nonzero_and_match_the_assignments_contractor(
     queue_factory, work, contractor, other_contractor, manager
 ) -> None:
     assignment = work(queue_factory(), contractor)
-    with pytest.raises(ApiError):
+    with pytest.raises(DomainError):
         adjustment_create(contractor=contractor, amount=Decimal("0"), reason="x", created_by=manager)
-    with pytest.raises(ApiError) as mismatch:
+    with pytest.raises(DomainError) as mismatch:
         adjustment_create(
             contractor=other_contractor,
             amount=Decimal("1"),
@@ -217,5 +215,5 @@ def test_adjustment_must_be_nonzero_and_match_the_assignments_contractor(
             created_by=manager,
             assignment=assignment,
         )
-    assert mismatch.value.error_code == "assignment_mismatch"
+    assert mismatch.value.code == "assignment_mismatch"
     assert not LedgerEntry.objects.exists()

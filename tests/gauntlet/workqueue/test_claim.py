@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from gauntlet.accounts.models import Qualification
+from gauntlet.errors import Forbidden
 from gauntlet.workqueue.exceptions import ClaimRefused
 from gauntlet.workqueue.models import AssignmentStatus, QueueState, WorkItem
 from gauntlet.workqueue.services import assignment_claim, assignment_submit, claim_function
@@ -119,8 +120,8 @@ def test_claim_refuses_ineligible_contractors_saying_why(setup: str, code: str) 
         queue.save()
     with pytest.raises(ClaimRefused) as refused:
         assignment_claim(queue=queue, contractor=contractor)
-    assert refused.value.error_code == code
-    assert refused.value.status_code == 403
+    assert refused.value.code == code
+    assert isinstance(refused.value, Forbidden)
 
 
 def test_claim_is_one_prepared_call_of_the_installed_claim_function(claim_path: str) -> None:

@@ -15,10 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from rest_framework import status
 
 from gauntlet.accounts.models import User
-from gauntlet.api import ApiError
+from gauntlet.errors import Conflict, Invalid
 from gauntlet.workqueue.models import Assignment, AssignmentStatus, Queue
 
 from ..models import PAY_KINDS, LedgerEntry, LedgerKind
@@ -42,7 +41,7 @@ def _insert_once(entry: LedgerEntry, **lookup: Any) -> tuple[LedgerEntry, bool]:
 
 def _check_amount(amount: Decimal, *, positive: bool) -> Decimal:
     if not isinstance(amount, Decimal) or not amount.is_finite():
-        raise ApiError(
+        raise Invalid(
             "invalid_amount",
             "The amount must be a finite decimal number.",
             fields={"amount": ["Not a decimal."]},
@@ -50,22 +49,22 @@ def _check_amount(amount: Decimal, *, positive: bool) -> Decimal:
     amount = quantize(amount)
     if amount == 0 or (positive and amount < 0):
         message = "The amount must be greater than zero." if positive else "The amount must not be zero."
-        raise ApiError("invalid_amount", message, fields={"amount": [message]})
+        raise Invalid("invalid_amount", message, fields={"amount": [message]})
     if abs(amount) >= MAX_ABS_AMOUNT:
-        raise ApiError("invalid_amount", "The amount is too large.", fields={"amount": ["Too large."]})
+        raise Invalid("invalid_amount", "The amount is too large.", fields={"amount": ["Too large."]})
     return amount
 
 
 def _check_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ApiError("reason_required", "Say why this money moves.", fields={"reason": ["Required."]})
+        raise Invalid("reason_required", "Say why this money moves.", fields={"reason": ["Required."]})
     return reason
 
 
 def _check_contractor(contractor: User) -> None:
     if not contractor.is_contractor:
-        raise ApiError(
+        raise Invalid(
             "not_a_contractor", "Only contractors are paid.", fields={"contractor": ["Not a contractor."]}
         )
 
@@ -134,10 +133,9 @@ def assignment_pay_rejected(*, assignment: Assignment, by: User, reason: str) ->
         Assignment.objects.select_for_update().select_related("queue", "contractor").get(pk=assignment.pk)
     )
     if assignment.status != AssignmentStatus.REJECTED:
-        raise ApiError(
+        raise Conflict(
             "not_rejected",
             f"Assignment {assignment.pk} is {assignment.status}; only rejected work can be paid anyway.",
-            status.HTTP_409_CONFLICT,
         )
     return _pay_assignment(
         assignment=assignment, created_by=by, reason=f"paid despite rejection by {by.email}: {reason}"
@@ -150,10 +148,9 @@ def _reference_entry(*, entry: LedgerEntry, reference: str) -> LedgerEntry:
         entry, contractor_id=entry.contractor_id, kind=entry.kind, reference=reference
     )
     if not created and (stored.amount != entry.amount or stored.currency != entry.currency):
-        raise ApiError(
+        raise Conflict(
             "reference_reused",
             f"Reference {reference!r} was already used for {stored.amount} {stored.currency}.",
-            status.HTTP_409_CONFLICT,
             fields={"reference": ["Already used for a different amount."]},
         )
     return stored
@@ -231,7 +228,7 @@ def adjustment_create(
     _check_contractor(contractor)
     if assignment is not None:
         if assignment.contractor_id != contractor.pk:
-            raise ApiError(
+            raise Invalid(
                 "assignment_mismatch",
                 "That assignment belongs to another contractor.",
                 fields={"assignment": ["Belongs to another contractor."]},

@@ -19,11 +19,10 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
-from rest_framework import status
 
 from gauntlet.accounts.models import User
-from gauntlet.api import ApiError
 from gauntlet.common import storage
+from gauntlet.errors import Conflict, Invalid
 
 from ..models import LedgerEntry, PayoutBatch, PayoutLine, PayoutStatus
 from ..selectors import payout_batch_entries, payout_batch_rows
@@ -120,11 +119,11 @@ def payout_batch_close(*, period_end: dt.datetime, created_by: User, note: str =
     ``period_end`` by a transaction that committed after the close) goes into the next batch.
     """
     if timezone.is_naive(period_end):
-        raise ApiError(
+        raise Invalid(
             "invalid_period", "period_end needs a timezone.", fields={"period_end": ["Naive datetime."]}
         )
     if period_end > timezone.now():
-        raise ApiError(
+        raise Invalid(
             "period_not_over",
             "A period can only be closed once it has ended.",
             fields={"period_end": ["In the future."]},
@@ -135,10 +134,9 @@ def payout_batch_close(*, period_end: dt.datetime, created_by: User, note: str =
         return existing
     latest = PayoutBatch.objects.order_by("-period_end").first()
     if latest is not None and latest.period_end > period_end:
-        raise ApiError(
+        raise Conflict(
             "period_already_covered",
             f"A later period (to {latest.period_end.isoformat()}) is already closed.",
-            status.HTTP_409_CONFLICT,
             fields={"period_end": ["Before the latest closed period."]},
         )
     batch = PayoutBatch.objects.create(period_end=period_end, created_by=created_by, note=note.strip())
@@ -160,17 +158,16 @@ def payout_batch_mark_paid(*, batch: PayoutBatch, by: User, reference: str, note
     """
     reference = (reference or "").strip()
     if not reference:
-        raise ApiError(
+        raise Invalid(
             "reference_required", "Give the payment reference.", fields={"reference": ["Required."]}
         )
     batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status == PayoutStatus.PAID:
         if batch.paid_reference == reference:
             return batch
-        raise ApiError(
+        raise Conflict(
             "already_paid",
             f"Batch {batch.pk} was already marked paid with reference {batch.paid_reference!r}.",
-            status.HTTP_409_CONFLICT,
         )
     batch.status = PayoutStatus.PAID
     batch.paid_by = by

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import APIException
 
 from gauntlet.accounts.models import User
+from gauntlet.errors import DomainError
 from gauntlet.payments.models import LedgerEntry, PayoutBatch
 from gauntlet.payments.selectors import payout_batch_list, payout_batch_rows
 from gauntlet.payments.services.payouts import payout_batch_close, payout_csv
@@ -52,8 +53,8 @@ def payout_close(request: HttpRequest) -> HttpResponse:
             created_by=cast(User, request.user),
             note=request.POST.get("note", "")[:2000],
         )
-    except APIException as exc:
-        messages.error(request, str(exc.detail))
+    except (DomainError, APIException) as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(request, f"Payout batch {batch.pk} closed up to {batch.period_end:%Y-%m-%d %H:%M}.")
     return redirect("payments_manage:payments")

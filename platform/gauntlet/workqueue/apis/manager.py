@@ -98,7 +98,9 @@ class _QueueStateApi(APIView):
 
     @extend_schema(request=None, responses={200: QueueSerializer})
     def post(self, request: Request, queue_id: int) -> Response:
-        queue = services.queue_set_state(queue=queue_or_404(queue_id), state=self.target_state)
+        queue = services.queue_set_state(
+            queue=queue_or_404(queue_id), state=self.target_state, actor=request_user(request)
+        )
         return Response(QueueSerializer(queue).data)
 
 

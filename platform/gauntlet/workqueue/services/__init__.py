@@ -10,6 +10,7 @@ from gauntlet.workqueue.services.assignments import (
 )
 from gauntlet.workqueue.services.claiming import assignment_claim, queue_claim
 from gauntlet.workqueue.services.leases import items_release_leases, leases_expire
+from gauntlet.workqueue.services.queue_audit import queue_change_record
 from gauntlet.workqueue.services.queues import (
     ItemsAdded,
     items_add,
@@ -38,6 +39,7 @@ __all__ = [
     "items_add_report",
     "items_release_leases",
     "leases_expire",
+    "queue_change_record",
     "queue_claim",
     "queue_create",
     "queue_set_state",

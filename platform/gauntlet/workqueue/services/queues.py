@@ -9,13 +9,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models.fields.json import KT
-from rest_framework import status
 from rest_framework.exceptions import ValidationError
 
 from gauntlet.accounts.models import Qualification, User
-from gauntlet.api import ApiError
+from gauntlet.errors import Conflict
 from gauntlet.workqueue import registry
 from gauntlet.workqueue.models import Queue, QueueState, WorkItem
+from gauntlet.workqueue.services.queue_audit import queue_change_record
 
 # Fields a manager sets on a queue (besides name and kind).
 QUEUE_FIELDS = frozenset(
@@ -107,20 +107,19 @@ def queue_kind_settings_clean(*, queue: Queue, kind_settings: Any) -> dict[str, 
 
 
 @transaction.atomic
-def queue_set_state(*, queue: Queue, state: str) -> Queue:
-    """Open, pause or close a queue. Setting the current state again is a no-op;
-    a closed queue stays closed (409). Open leases are left to finish or expire."""
+def queue_set_state(*, queue: Queue, state: str, actor: User | None = None) -> Queue:
+    """Open, pause or close a queue, with a ``queue.state`` audit record naming ``actor`` (None:
+    the system). Setting the current state again is a no-op (and records nothing); a closed
+    queue stays closed (409). Open leases are left to finish or expire."""
     locked = Queue.objects.select_for_update().get(pk=queue.pk)
     if locked.state == state:
         return locked
     if state not in _TRANSITIONS.get(locked.state, set()):
-        raise ApiError(
-            "invalid_transition",
-            f"A {locked.state} queue cannot become {state}.",
-            status.HTTP_409_CONFLICT,
-        )
+        raise Conflict("invalid_transition", f"A {locked.state} queue cannot become {state}.")
+    before = {"state": locked.state}
     locked.state = state
     locked.save(update_fields=["state", "updated_at"])
+    queue_change_record(queue=locked, actor=actor, before=before, after={"state": state})
     return locked
 
 
@@ -165,9 +164,7 @@ def items_add_report(*, queue: Queue, items: list[dict[str, Any]]) -> ItemsAdded
     """
     Queue.objects.select_for_update().filter(pk=queue.pk).first()
     if queue.state == QueueState.CLOSED:
-        raise ApiError(
-            "queue_closed", "This queue is closed; it takes no new items.", status.HTTP_409_CONFLICT
-        )
+        raise Conflict("queue_closed", "This queue is closed; it takes no new items.")
     if not isinstance(items, list) or not items:
         raise ValidationError({"items": ["A non-empty list of items."]})
     kind = registry.get_kind(queue.kind)

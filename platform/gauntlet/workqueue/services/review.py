@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import status
 from rest_framework.exceptions import ValidationError
 
 from gauntlet.accounts.models import Qualification, User
 from gauntlet.accounts.services import contractor_set_qualification
-from gauntlet.api import ApiError
+from gauntlet.errors import Invalid
 from gauntlet.workqueue import registry
 from gauntlet.workqueue.exceptions import AssignmentConflict
 from gauntlet.workqueue.models import Assignment, AssignmentStatus, ItemState, WorkItem
@@ -97,10 +96,12 @@ def contractor_block(*, contractor: User, by: User | None, note: str = "") -> No
     """Block a contractor from every queue and release their open leases (the items
     go back to their queues at once). Idempotent."""
     if not contractor.is_contractor or not hasattr(contractor, "contractor_profile"):
-        raise ApiError("not_a_contractor", "Only contractors can be blocked.", status.HTTP_400_BAD_REQUEST)
+        raise Invalid("not_a_contractor", "Only contractors can be blocked.")
     reason = note or (f"blocked by {by.email}" if by is not None else "blocked")
     # Blocking notifies the standing listeners, among them contractor_leases_release below.
-    contractor_set_qualification(contractor=contractor, qualification=Qualification.BLOCKED, note=reason)
+    contractor_set_qualification(
+        contractor=contractor, qualification=Qualification.BLOCKED, note=reason, actor=by
+    )
     contractor_leases_release(contractor)
 
 

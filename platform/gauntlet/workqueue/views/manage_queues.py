@@ -18,9 +18,10 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import APIException
 
 from gauntlet.accounts.models import Qualification, User
+from gauntlet.errors import DomainError
 from gauntlet.web.decorators import is_htmx, role_required
 from gauntlet.workqueue import registry
-from gauntlet.workqueue.models import Assignment, AssignmentStatus, PayMode, Queue, QueueKind, QueueState
+from gauntlet.workqueue.models import Assignment, AssignmentStatus, PayMode, Queue, QueueState
 from gauntlet.workqueue.selectors import queue_list, queue_progress
 from gauntlet.workqueue.services import queue_create, queue_set_state
 
@@ -62,8 +63,7 @@ class QueueForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        kinds = sorted(set(QueueKind.values) | set(registry.registered_kinds()))
-        self.fields["kind"].choices = [(k, k.replace("_", " ")) for k in kinds]  # type: ignore[attr-defined]
+        self.fields["kind"].choices = registry.kind_choices()  # type: ignore[attr-defined]
 
     def clean_kind_settings(self) -> dict[str, Any]:
         raw = self.cleaned_data.get("kind_settings") or "{}"
@@ -118,6 +118,8 @@ def queue_create_page(request: HttpRequest) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, errors)
         except APIException as exc:
             _add_api_errors(form, exc.detail)
+        except DomainError as exc:
+            _add_api_errors(form, exc.fields or exc.message)
         else:
             messages.success(request, f"Queue “{queue.name}” created (draft): add items, then open it.")
             return redirect("workqueue_manage:queue-detail", queue_id=queue.pk)
@@ -170,9 +172,9 @@ def queue_detail_page(request: HttpRequest, queue_id: int) -> HttpResponse:
 def queue_state_change(request: HttpRequest, queue_id: int, action: str) -> HttpResponse:
     queue = get_object_or_404(Queue, pk=queue_id)
     try:
-        queue = queue_set_state(queue=queue, state=_STATE_ACTIONS[action])
-    except (APIException, KeyError) as exc:
-        messages.error(request, str(getattr(exc, "detail", exc)))
+        queue = queue_set_state(queue=queue, state=_STATE_ACTIONS[action], actor=cast(User, request.user))
+    except (DomainError, APIException, KeyError) as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(request, f"Queue “{queue.name}” is {queue.state}.")
     return redirect("workqueue_manage:queue-detail", queue_id=queue.pk)

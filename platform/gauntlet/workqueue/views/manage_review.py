@@ -14,6 +14,7 @@ from django.urls import reverse
 from rest_framework.exceptions import APIException
 
 from gauntlet.accounts.models import Role, User
+from gauntlet.errors import DomainError
 from gauntlet.web.decorators import role_required
 from gauntlet.workqueue.models import Assignment, AssignmentStatus, Queue
 from gauntlet.workqueue.services import assignments_review_bulk
@@ -78,8 +79,8 @@ def review_submit(request: HttpRequest) -> HttpResponse:
                 reviewer=cast(User, request.user),
                 note=request.POST.get("note", "").strip()[:2000],
             )
-        except APIException as exc:
-            messages.error(request, f"Nothing was reviewed: {exc.detail}")
+        except (DomainError, APIException) as exc:
+            messages.error(request, f"Nothing was reviewed: {exc}")
         else:
             verb = "approved" if decision == "approve" else "rejected"
             messages.success(

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
 from gauntlet.accounts.models import ContractorProfile, User
-from gauntlet.api import ApiError
+from gauntlet.api import domain_status
+from gauntlet.errors import DomainError, NotFound
 from gauntlet.web.decorators import is_htmx, role_required
 from gauntlet.workqueue import registry, selectors, services
 from gauntlet.workqueue.models import Assignment, Queue
@@ -53,10 +54,10 @@ def _task_fragment(request: HttpRequest, assignment: Assignment | None, queue: Q
     return render(request, "workqueue/_task.html", task_context(assignment))
 
 
-def _refused(request: HttpRequest, error: ApiError) -> HttpResponse:
-    if error.error_code in ("blocked", "inactive", "not_qualified", "no_profile"):
+def _refused(request: HttpRequest, error: DomainError) -> HttpResponse:
+    if error.code in ("blocked", "inactive", "not_qualified", "no_profile"):
         return redirect("workqueue_web:standing")
-    messages.error(request, str(error.detail))
+    messages.error(request, error.message)
     return redirect("/")
 
 
@@ -65,8 +66,8 @@ def queue_work(request: HttpRequest, queue_id: int) -> HttpResponse:
     """The work page: your open assignment in this queue, or a newly claimed one, or "nothing left"."""
     try:
         queue, assignment = services.queue_claim(queue_id=queue_id, contractor=_user(request))
-    except ApiError as error:
-        if error.status_code == 404:
+    except DomainError as error:
+        if isinstance(error, NotFound):
             return render(request, "workqueue/queue_missing.html", status=404)
         return _refused(request, error)
     context: dict[str, Any] = {"queue": queue, "reason": NOTHING_LEFT}
@@ -92,8 +93,8 @@ def queue_next(request: HttpRequest, queue_id: int) -> HttpResponse:
             queue = assignment.queue
         else:
             queue, assignment = services.queue_claim(queue_id=queue_id, contractor=user)
-    except ApiError as error:
-        return HttpResponse(str(error.detail), status=error.status_code)
+    except DomainError as error:
+        return HttpResponse(error.message, status=domain_status(error))
     if assignment is None or str(assignment.pk) == after:
         return HttpResponse(status=204)
     return _task_fragment(request, assignment, queue)
@@ -103,7 +104,9 @@ def _submission(request: HttpRequest) -> dict[str, Any]:
     return {key: value for key, value in request.POST.items() if key not in ("csrfmiddlewaretoken", "next")}
 
 
-def _error_text(error: ValidationError | ApiError) -> str:
+def _error_text(error: ValidationError | DomainError) -> str:
+    if isinstance(error, DomainError):
+        return error.message
     detail = error.detail
     if isinstance(detail, dict):
         return " ".join(str(message) for messages_ in detail.values() for message in _as_list(messages_))
@@ -127,8 +130,8 @@ def assignment_submit(request: HttpRequest, assignment_id: int) -> HttpResponse:
     queue = assignment.queue
     try:
         services.assignment_submit(assignment=assignment, contractor=user, data=_submission(request))
-    except (ValidationError, ApiError) as error:
-        status = getattr(error, "status_code", 400)
+    except (ValidationError, DomainError) as error:
+        status = domain_status(error) if isinstance(error, DomainError) else 400
         return _fail(request, _error_text(error), status, queue)
     if not is_htmx(request):
         return redirect("workqueue_web:queue-work", queue_id=queue.pk)
@@ -136,8 +139,8 @@ def assignment_submit(request: HttpRequest, assignment_id: int) -> HttpResponse:
         return HttpResponse(status=204)
     try:
         queue, next_assignment = services.queue_claim(queue_id=queue.pk, contractor=user)
-    except ApiError as error:
-        return HttpResponse(str(error.detail), status=error.status_code)
+    except DomainError as error:
+        return HttpResponse(error.message, status=domain_status(error))
     return _task_fragment(request, next_assignment, queue)
 
 
@@ -158,8 +161,8 @@ def assignment_release(request: HttpRequest, assignment_id: int) -> HttpResponse
         assignment = services.assignment_release(
             assignment=Assignment(pk=assignment_id), contractor=_user(request)
         )
-    except ApiError as error:
-        messages.error(request, str(error.detail))
+    except DomainError as error:
+        messages.error(request, error.message)
         return redirect("/")
     messages.success(request, f"Task released: it went back to {assignment.queue.name}.")
     if is_htmx(request):
