@@ -10,23 +10,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 
-@shared_task(name="attacks.tasks.run_paraphrase_batch", soft_time_limit=3000, time_limit=3300)
-def run_paraphrase_batch(batch_id: int) -> dict[str, int]:
+@shared_task(name="attacks.tasks.run_paraphrase_batch", bind=True, soft_time_limit=3000, time_limit=3300)
+def run_paraphrase_batch(self: Task, batch_id: int) -> dict[str, int]:
     """Generate, deduplicate, score and enqueue a paraphrase batch.
 
     Idempotent: sources that already have candidates in this batch are skipped, so a
-    redelivered message only finishes what is missing.
+    redelivered message only finishes what is missing. Past the soft time limit the batch
+    ends as failed, saying how many sources it finished.
     """
     from attacks.models import ParaphraseBatch
-    from attacks.services.paraphrase import paraphrase_batch_run
+    from attacks.services.paraphrase import paraphrase_batch_run, paraphrase_batch_stopped
 
     batch = ParaphraseBatch.objects.filter(pk=batch_id).first()
     if batch is None:
         return {}
-    return paraphrase_batch_run(batch=batch)
+    try:
+        return paraphrase_batch_run(batch=batch)
+    except SoftTimeLimitExceeded:
+        _, soft = self.request.timelimit or (None, None)
+        paraphrase_batch_stopped(batch=batch, limit_seconds=soft or self.soft_time_limit)
+        raise
 
 
 @shared_task(name="attacks.tasks.run_attack_batch", soft_time_limit=3000, time_limit=3300)

@@ -40,6 +40,7 @@ from attacks.services.near_duplicates import (
     near_duplicate_candidates,
     near_duplicate_find,
 )
+from attacks.services.paraphraser_peer import paraphraser_url_check
 from attacks.services.verification_items import verification_items_add
 from gauntlet.accounts.models import User
 from gauntlet.common.enqueue import task_send_on_commit
@@ -75,6 +76,7 @@ def paraphraser_spec_parse(spec: str) -> tuple[str, dict[str, Any]]:
         }
     if spec.startswith("http:") and spec[5:].startswith(("http://", "https://")):
         url, _, model = spec[5:].partition("#")
+        paraphraser_url_check(url)
         return "http", {
             "base_url": url,
             "model": model.strip() or str(settings.GAUNTLET_PARAPHRASE_HTTP_MODEL),
@@ -186,6 +188,7 @@ def paraphraser_for(*, kind: str, config: dict[str, Any]) -> Paraphraser:
         if "url" in config:
             config["base_url"] = config.pop("url")
         config.setdefault("model", str(settings.GAUNTLET_PARAPHRASE_HTTP_MODEL))
+        paraphraser_url_check(config["base_url"])  # again: the list may have changed since creation
         return build_paraphraser(
             "http",
             api_key=settings.GAUNTLET_PARAPHRASE_HTTP_API_KEY or None,
@@ -283,6 +286,19 @@ def _source_candidates(batch: ParaphraseBatch, source: Example, texts: list[str]
                 )
             )
         ParaphraseCandidate.objects.bulk_create(rows)
+
+
+def paraphrase_batch_stopped(*, batch: ParaphraseBatch, limit_seconds: float | None) -> None:
+    """Record that the batch's task ran past its time limit: failed, saying how far it got (the
+    sources done keep their candidates and verification items)."""
+    done = batch.candidates.values("source_id").distinct().count()
+    limit = f" ({limit_seconds:g} s)" if limit_seconds else ""
+    ParaphraseBatch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.FAILED,
+        finished_at=timezone.now(),
+        error=f"Stopped at the task's time limit{limit} after {done} of {len(batch.sources)} sources; "
+        "their candidates are kept. Start a batch for the rest with fewer sources or a faster paraphraser.",
+    )
 
 
 def paraphrase_batch_run(*, batch: ParaphraseBatch) -> dict[str, int]:

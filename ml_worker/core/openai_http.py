@@ -14,10 +14,12 @@ import requests
 def openai_choices(
     *, url: str, body: dict[str, Any], api_key: str | None, timeout: float, error: type[Exception], what: str
 ) -> list[dict[str, Any]]:
-    """POST ``body`` to ``url`` and return the answer's ``choices``; ``what`` names the endpoint in errors."""
+    """POST ``body`` to ``url`` and return the answer's ``choices``; ``what`` names the endpoint in errors.
+
+    Redirects are not followed (a 3xx is an error): the key and the text go to ``url`` only."""
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     try:
-        response = requests.post(url, json=body, headers=headers, timeout=timeout)
+        response = requests.post(url, json=body, headers=headers, timeout=timeout, allow_redirects=False)
     except requests.RequestException as failure:
         raise error(f"{what} endpoint {url} unreachable: {failure}") from failure
     if response.status_code != 200:

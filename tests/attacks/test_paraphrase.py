@@ -150,6 +150,7 @@ def test_bad_paraphraser_spec_is_a_400(manager_client, tiny_version, verificatio
 
 def test_paraphraser_specs_name_the_core_settings(settings):
     settings.GAUNTLET_PARAPHRASE_HTTP_MODEL = "from-settings"
+    settings.GAUNTLET_PARAPHRASE_HTTP_ALLOWED_HOSTS = ["gen"]
     assert paraphraser_spec_parse("hf:/models/t5") == (
         "hf",
         {"model_path": "/models/t5", "max_new_tokens": 48},
@@ -301,6 +302,7 @@ def test_http_paraphraser_posts_the_source_and_turns_choices_into_candidates(
     _loose(tiny_version)
     settings.GAUNTLET_PARAPHRASE_HTTP_MODEL = "tiny-chat"
     settings.GAUNTLET_PARAPHRASE_HTTP_API_KEY = "test-key"
+    settings.GAUNTLET_PARAPHRASE_HTTP_ALLOWED_HOSTS = ["127.0.0.1"]
     source = sources[0]
     with django_capture_on_commit_callbacks(execute=True):
         response = manager_client.post(

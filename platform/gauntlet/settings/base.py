@@ -383,4 +383,7 @@ GAUNTLET_PARAPHRASE_HF_MAX_NEW_TOKENS = env.env_int("GAUNTLET_PARAPHRASE_HF_MAX_
 # bearer key (read when a batch runs, never stored on it) and the per-request timeout in seconds.
 GAUNTLET_PARAPHRASE_HTTP_MODEL = env.env_str("GAUNTLET_PARAPHRASE_HTTP_MODEL", "default")
 GAUNTLET_PARAPHRASE_HTTP_API_KEY = env.env_str("GAUNTLET_PARAPHRASE_HTTP_API_KEY", "")
+# Hosts (``host`` or ``host:port``) an http: paraphraser may be; the key and the stories go only to
+# them. Empty: no HTTP paraphraser may be used (attacks/services/paraphraser_peer.py).
+GAUNTLET_PARAPHRASE_HTTP_ALLOWED_HOSTS = env.env_list("GAUNTLET_PARAPHRASE_HTTP_ALLOWED_HOSTS", [])
 GAUNTLET_PARAPHRASE_HTTP_TIMEOUT = float(env.env_str("GAUNTLET_PARAPHRASE_HTTP_TIMEOUT", "60"))
