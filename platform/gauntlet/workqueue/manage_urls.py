@@ -9,6 +9,7 @@ urlpatterns = [
     path("queues/", manage_queues.queue_list_page, name="queues"),
     path("queues/new/", manage_queues.queue_create_page, name="queue-create"),
     path("queues/<int:queue_id>/", manage_queues.queue_detail_page, name="queue-detail"),
+    path("queues/<int:queue_id>/edit/", manage_queues.queue_edit_page, name="queue-edit"),
     *[
         path(
             f"queues/<int:queue_id>/{action}/",

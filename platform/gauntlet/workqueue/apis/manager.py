@@ -85,11 +85,31 @@ class QueueListCreateApi(APIView):
 
 
 class QueueDetailApi(APIView):
+    """GET: one queue. PATCH: change some of its settings (the fields given). Pay applies to
+    tasks claimed afterwards, overlap to items added afterwards; the state changes only through
+    open/pause/close and the kind only while the queue is a draft without items (409 otherwise);
+    bad fields or kind settings → 400 with field errors (``kind_settings.<setting>``)."""
+
     permission_classes = (IsManager,)
+
+    class UpdateSerializer(serializers.ModelSerializer):
+        """What an edit may set (the schema's request body; every field optional). The service
+        checks the rest and refuses unknown fields."""
+
+        class Meta:
+            model = Queue
+            fields = tuple(name for name in QueueListCreateApi.InputSerializer.Meta.fields if name != "state")
 
     @extend_schema(responses={200: QueueSerializer})
     def get(self, request: Request, queue_id: int) -> Response:
         return Response(QueueSerializer(queue_or_404(queue_id)).data)
+
+    @extend_schema(request=UpdateSerializer, responses={200: QueueSerializer})
+    def patch(self, request: Request, queue_id: int) -> Response:
+        queue = services.queue_update(
+            queue=queue_or_404(queue_id), updated_by=request_user(request), changes=json_object(request.data)
+        )
+        return Response(QueueSerializer(queue).data)
 
 
 class _QueueStateApi(APIView):

@@ -11,6 +11,7 @@ from gauntlet.workqueue.services.assignments import (
 from gauntlet.workqueue.services.claiming import assignment_claim, queue_claim
 from gauntlet.workqueue.services.leases import items_release_leases, leases_expire
 from gauntlet.workqueue.services.queue_audit import queue_change_record
+from gauntlet.workqueue.services.queue_edit import queue_update
 from gauntlet.workqueue.services.queues import (
     ItemsAdded,
     items_add,
@@ -43,4 +44,5 @@ __all__ = [
     "queue_claim",
     "queue_create",
     "queue_set_state",
+    "queue_update",
 ]

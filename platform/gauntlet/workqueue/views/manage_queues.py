@@ -23,7 +23,7 @@ from gauntlet.web.decorators import is_htmx, role_required
 from gauntlet.workqueue import registry
 from gauntlet.workqueue.models import Assignment, AssignmentStatus, PayMode, Queue, QueueState
 from gauntlet.workqueue.selectors import queue_list, queue_progress
-from gauntlet.workqueue.services import queue_create, queue_set_state
+from gauntlet.workqueue.services import queue_create, queue_set_state, queue_update
 
 THROUGHPUT_WINDOW_MINUTES = 15
 _STATE_ACTIONS = {"open": QueueState.OPEN, "pause": QueueState.PAUSED, "close": QueueState.CLOSED}
@@ -47,6 +47,8 @@ class QueueForm(forms.Form):
     hourly_rate = forms.DecimalField(
         label="Hourly rate (empty: each contractor's own)", required=False, max_digits=8, decimal_places=2
     )
+    max_minutes_per_task = forms.IntegerField(label="Hourly: minutes paid per task at most", initial=30)
+    currency = forms.CharField(label="Currency (ISO 4217)", max_length=3, initial="USD")
     eligible_qualifications = forms.MultipleChoiceField(
         label="Who may claim",
         choices=[(q, label) for q, label in Qualification.choices if q != Qualification.BLOCKED],
@@ -114,8 +116,7 @@ def queue_create_page(request: HttpRequest) -> HttpResponse:
         try:
             queue = queue_create(created_by=cast(User, request.user), name=name, kind=kind, **values)
         except DjangoValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            _add_service_errors(form, exc.message_dict)
         except APIException as exc:
             _add_api_errors(form, exc.detail)
         except DomainError as exc:
@@ -126,6 +127,44 @@ def queue_create_page(request: HttpRequest) -> HttpResponse:
     return render(
         request, "workqueue/manage/queue_form.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+def _form_initial(queue: Queue) -> dict[str, Any]:
+    initial = {name: getattr(queue, name) for name in QueueForm.base_fields}
+    initial["kind_settings"] = json.dumps(queue.kind_settings or {})
+    return initial
+
+
+@role_required("manager")
+def queue_edit_page(request: HttpRequest, queue_id: int) -> HttpResponse:
+    """The create form, filled in with the queue's settings; saving changes what differs (audited)."""
+    queue = get_object_or_404(Queue, pk=queue_id)
+    form = QueueForm(request.POST or None, initial=_form_initial(queue))
+    if request.method == "POST" and form.is_valid():
+        try:
+            queue = queue_update(queue=queue, updated_by=cast(User, request.user), changes=form.cleaned_data)
+        except DjangoValidationError as exc:
+            _add_service_errors(form, exc.message_dict)
+        except DomainError as exc:
+            _add_api_errors(form, exc.fields or exc.message)
+        else:
+            messages.success(request, f"Queue “{queue.name}” saved.")
+            return redirect("workqueue_manage:queue-detail", queue_id=queue.pk)
+    context = {"form": form, "queue": queue}
+    return render(request, "workqueue/manage/queue_form.html", context, status=400 if form.errors else 200)
+
+
+def _add_service_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
+    """A service's field errors next to their fields; a kind setting's
+    (``kind_settings.condition``) on the kind settings field, naming the setting."""
+    for field, texts in errors.items():
+        if field in form.fields:
+            form.add_error(field, texts)
+        elif field.startswith("kind_settings."):
+            setting = field.removeprefix("kind_settings.")
+            form.add_error("kind_settings", [f"{setting}: {text}" for text in texts])
+        else:
+            form.add_error(None, texts)
 
 
 def _add_api_errors(form: forms.Form, detail: Any) -> None:
