@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from gauntlet.api import ApiError
+from gauntlet.errors import Invalid
 
 
 def paraphraser_url_allowed(url: str) -> bool:
@@ -36,10 +36,9 @@ def paraphraser_url_check(url: str) -> None:
     if paraphraser_url_allowed(url):
         return
     allowed = ", ".join(settings.GAUNTLET_PARAPHRASE_HTTP_ALLOWED_HOSTS) or "none"
-    raise ApiError(
+    raise Invalid(
         "paraphraser_not_allowed",
         f"The paraphraser URL {url} is not on the allowed hosts (GAUNTLET_PARAPHRASE_HTTP_ALLOWED_HOSTS: "
         f"{allowed}); use one of them, or ask an operator to add the host.",
-        400,
         fields={"paraphraser": ["host not allowed"]},
     )
