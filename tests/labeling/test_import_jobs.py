@@ -197,3 +197,19 @@ def test_the_job_api_is_for_managers_and_names_what_to_send(
     assert nothing.status_code == 400 and nothing.json()["error"]["code"] == "validation_error"
     pdf = start_job(manager_client, "rows.pdf", b"%PDF")
     assert pdf.status_code == 400 and pdf.json()["error"]["code"] == "import_unreadable"
+
+
+def test_an_upload_over_the_limit_is_refused_before_anything_is_stored(
+    manager_client: APIClient, settings: Any
+) -> None:
+    settings.GAUNTLET_IMPORT_MAX_UPLOAD_BYTES = 1000
+    big = jsonl(rows(20))
+    assert len(big) > 1000
+    response = start_job(manager_client, "big.jsonl", big)
+    assert (
+        response.status_code == 400
+        and "GAUNTLET_IMPORT_MAX_UPLOAD_BYTES" in response.json()["error"]["message"]
+    )
+    raw = send(manager_client, "POST", JOBS, big, content_type="application/x-ndjson")
+    assert raw.status_code == 400 and "larger than" in raw.json()["error"]["message"]
+    assert ImportJob.objects.count() == 0

@@ -17,8 +17,15 @@ Row numbers are what a person finds in the file: the line number for JSONL,
 the spreadsheet row for CSV (the header is row 1), the list position (from 1)
 for rows sent as JSON.
 
+Big files run in the background instead (:mod:`.jobs`, an ``ImportJob``): every row is checked
+first (nothing written), then the rows land in per-chunk transactions that record exactly which
+rows of the file have landed.
+
 The package holds one concern per module: :mod:`.parsing` (formats and row numbers),
-:mod:`.sources` (local files and S3), :mod:`.service` (``examples_import``) and :mod:`.report`.
+:mod:`.sources` (local files and S3), :mod:`.service` (``examples_import``), :mod:`.report`,
+:mod:`.intake` (an HTTP upload or body, gzip or not, streamed to disk) with :mod:`.jsonbody`
+(a JSON rows body rewritten as JSONL), :mod:`.jobs` (background import jobs), :mod:`.stored`
+(reading a stored upload back) and :mod:`.bulk` (a chunk's insert: COPY on PostgreSQL).
 Callers import from those modules; the names below are re-exported so older imports keep working.
 """
 

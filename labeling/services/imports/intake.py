@@ -56,7 +56,7 @@ class NothingToImport(ImportFileError):
 def _too_large() -> ImportFileError:
     limit = settings.GAUNTLET_IMPORT_MAX_UPLOAD_BYTES
     return ImportFileError(
-        f"the upload is larger than {limit // (1024 * 1024)} MiB (GAUNTLET_IMPORT_MAX_UPLOAD_BYTES); "
+        f"the upload is larger than {limit / 2**20:,.1f} MiB (GAUNTLET_IMPORT_MAX_UPLOAD_BYTES); "
         "split it or gzip it"
     )
 
@@ -140,6 +140,8 @@ def _receive(request: HttpRequest, out: IO[bytes], path: Path) -> ReceivedImport
         options = {
             key: request.POST.get(key) for key in ("batch", "format", "skip_invalid") if key in request.POST
         }
+        if upload.size and upload.size > settings.GAUNTLET_IMPORT_MAX_UPLOAD_BYTES:
+            raise _too_large()
         file_name = upload.name or "upload"
         file_format = format_for(strip_gz(file_name), options.get("format") or None)
         for chunk in upload.chunks(READ_BYTES):
