@@ -209,7 +209,7 @@ SPECTACULAR_SETTINGS = {
         "TrainingRunStatusEnum": "ml_worker.models.RunStatus",
         "AssignmentStatusEnum": "gauntlet.workqueue.models.AssignmentStatus",
         "QueueStateEnum": "gauntlet.workqueue.models.QueueState",
-        "QueueKindEnum": "gauntlet.workqueue.models.QueueKind",
+        "QueueKindEnum": "gauntlet.workqueue.registry.kind_choices",  # the registered kinds
         "WorkItemStateEnum": "gauntlet.workqueue.models.ItemState",
         "RewriteSessionStatusEnum": "attacks.models.SessionStatus",
         "AttackSubmissionStatusEnum": "attacks.models.SubmissionStatus",

@@ -19,13 +19,7 @@ from django.db.models import F, Q
 from django.db.models.fields.json import KT
 
 from gauntlet.common.money import MoneyField
-
-
-class QueueKind(models.TextChoices):
-    INJURY_LABEL = "injury_label", "Injury label"
-    QUALITY_COMPARISON = "quality_comparison", "Quality comparison"
-    REWRITE = "rewrite", "Rewrite (attack)"
-    VERIFICATION = "verification", "Verification"
+from gauntlet.workqueue import registry
 
 
 class QueueState(models.TextChoices):
@@ -47,7 +41,8 @@ def default_eligible_qualifications() -> list[str]:
 class Queue(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, help_text="Instructions shown to contractors.")
-    kind = models.CharField(max_length=32, choices=QueueKind.choices)
+    # The registry is the only list of kinds (each app registers its own in AppConfig.ready()).
+    kind = models.CharField(max_length=32, choices=registry.kind_choices)
     state = models.CharField(max_length=16, choices=QueueState.choices, default=QueueState.DRAFT)
     overlap = models.PositiveSmallIntegerField(
         default=3,
