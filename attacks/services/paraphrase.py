@@ -27,12 +27,10 @@ from attacks.kinds import VERIFICATION
 from attacks.models import (
     AdversarialExample,
     AttackSource,
-    AttackSubmission,
     BatchStatus,
     CandidateStatus,
     ParaphraseBatch,
     ParaphraseCandidate,
-    SubmissionStatus,
 )
 from attacks.services.near_duplicates import (
     attack_text,
@@ -41,13 +39,13 @@ from attacks.services.near_duplicates import (
     near_duplicate_find,
 )
 from attacks.services.paraphraser_peer import paraphraser_url_check
-from attacks.services.verification_items import verification_items_add
+from attacks.services.verification_items import automatic_candidate_verify
 from gauntlet.accounts.models import User
 from gauntlet.common.enqueue import task_send_on_commit
 from gauntlet.errors import Conflict, Invalid
 from gauntlet.workqueue.models import Queue, QueueState
 from labeling.models import Consensus, Example, InjuryLabel, Source, content_hash
-from labeling.services.examples import example_create, text_clean
+from labeling.services.examples import text_clean
 from ml_worker.core.passing import passes
 from ml_worker.selectors import classifier_version_active
 
@@ -109,7 +107,9 @@ def paraphrase_sources_select(
         )
         ids = consensus | imported
         return sorted(
-            Example.objects.filter(pk__in=ids).exclude(source=Source.PARAPHRASE).values_list("pk", flat=True)
+            Example.objects.filter(pk__in=ids)
+            .exclude(source__in=(Source.PARAPHRASE, Source.WORD_ATTACK))
+            .values_list("pk", flat=True)
         )
     if selection == "examples":
         wanted = sorted(set(example_ids or []))
@@ -257,23 +257,12 @@ def _source_candidates(batch: ParaphraseBatch, source: Example, texts: list[str]
             row.score = score
             if score is not None and passes(score, version.threshold):
                 row.status = CandidateStatus.PASSED
-                example = example_create(
-                    prompt=row.prompt,
+                row.submission = automatic_candidate_verify(
+                    batch=batch,
+                    source=source,
                     completion=row.completion,
-                    source=Source.PARAPHRASE,
-                    parent=source,
-                    batch=f"paraphrase:{batch.pk}",
-                )
-                item = verification_items_add(queue=batch.verification_queue, example=example)
-                row.submission = AttackSubmission.objects.create(
-                    example=example,
-                    source=AttackSource.PARAPHRASE,
-                    author=None,
-                    classifier_version=version,
                     score=score,
-                    threshold=version.threshold,
-                    verification_item=item,
-                    status=SubmissionStatus.PENDING,
+                    attack_source=AttackSource.PARAPHRASE,
                 )
         if not rows:  # a source that yielded nothing still counts as done
             rows.append(

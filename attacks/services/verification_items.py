@@ -10,10 +10,12 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from attacks.kinds import VERIFICATION
+from attacks.models import AttackSubmission, ParaphraseBatch, SubmissionStatus
 from gauntlet.errors import Conflict
 from gauntlet.workqueue.models import Queue, QueueState, WorkItem
 from gauntlet.workqueue.services import items_add
 from labeling.models import Example, Source
+from labeling.services.examples import example_create
 
 
 def verification_queue_for(queue: Queue) -> Queue:
@@ -59,3 +61,32 @@ def verification_items_add(*, queue: Queue, example: Example) -> WorkItem:
     # Already on the queue (a retried submit): the item it has.
     held = WorkItem.objects.filter(queue=queue, payload__example_id=example.pk)
     return added or held.exclude(payload__has_key="duplicate_of").get()
+
+
+def automatic_candidate_verify(
+    *, batch: ParaphraseBatch, source: Example, completion: str, score: float, attack_source: str
+) -> AttackSubmission:
+    """An automatic attack's candidate that passed the batch's version, onto blind verification: an
+    Example of source ``attack_source`` (``paraphrase`` or ``word_attack``; no author, parent = the
+    source, batch ``<attack_source>:<batch id>``), its verification item among fillers, and a pending
+    AttackSubmission. Runs in the caller's transaction (one source's candidates at a time). Never
+    trusted automatically: only verification consensus makes it an adversarial example."""
+    version = batch.classifier_version
+    example = example_create(
+        prompt=source.prompt,
+        completion=completion,
+        source=attack_source,
+        parent=source,
+        batch=f"{attack_source}:{batch.pk}",
+    )
+    item = verification_items_add(queue=batch.verification_queue, example=example)
+    return AttackSubmission.objects.create(
+        example=example,
+        source=attack_source,
+        author=None,
+        classifier_version=version,
+        score=score,
+        threshold=version.threshold,
+        verification_item=item,
+        status=SubmissionStatus.PENDING,
+    )

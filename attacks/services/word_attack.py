@@ -3,7 +3,7 @@
 They run beside paraphrase batches and share their machinery: a batch is a ``ParaphraseBatch`` row with
 ``paraphraser = "word_attack"`` (the proxy model :class:`~attacks.models.AttackBatch`), its attempts are
 ``ParaphraseCandidate`` rows (one per source, with the classifier queries it used), and a candidate that
-ends below the attacked version's threshold becomes an Example (source ``paraphrase``: an automatic
+ends below the attacked version's threshold becomes an Example (source ``word_attack``: an automatic
 rewrite, no author) with an ``AttackSubmission`` of source ``word_attack`` on a blind verification queue.
 Nothing is trusted automatically: only verification consensus makes an adversarial example of it.
 """
@@ -21,22 +21,19 @@ from attacks.kinds import VERIFICATION
 from attacks.models import (
     AttackBatch,
     AttackSource,
-    AttackSubmission,
     BatchStatus,
     CandidateStatus,
     ParaphraseBatch,
     ParaphraseCandidate,
-    SubmissionStatus,
 )
 from attacks.services.near_duplicates import near_duplicate_candidates, near_duplicate_find
 from attacks.services.paraphrase import paraphrase_sources_select
-from attacks.services.verification_items import verification_items_add
+from attacks.services.verification_items import automatic_candidate_verify
 from gauntlet.accounts.models import User
 from gauntlet.common.enqueue import task_send_on_commit
 from gauntlet.errors import Conflict, Invalid
 from gauntlet.workqueue.models import Queue, QueueState
-from labeling.models import Example, Source, content_hash
-from labeling.services.examples import example_create
+from labeling.models import Example, content_hash
 from ml_worker.core.passing import passes
 from ml_worker.selectors import classifier_version_active
 
@@ -135,23 +132,12 @@ def _record(batch: ParaphraseBatch, source: Example, completion: str, score: flo
             queries=queries,
         )
         if passed:
-            example = example_create(
-                prompt=source.prompt,
+            row.submission = automatic_candidate_verify(
+                batch=batch,
+                source=source,
                 completion=completion,
-                source=Source.PARAPHRASE,
-                parent=source,
-                batch=f"{WORD_ATTACK}:{batch.pk}",
-            )
-            item = verification_items_add(queue=batch.verification_queue, example=example)
-            row.submission = AttackSubmission.objects.create(
-                example=example,
-                source=AttackSource.WORD_ATTACK,
-                author=None,
-                classifier_version=version,
                 score=score,
-                threshold=version.threshold,
-                verification_item=item,
-                status=SubmissionStatus.PENDING,
+                attack_source=AttackSource.WORD_ATTACK,
             )
         row.save()
 

@@ -80,7 +80,7 @@ def test_a_batch_sends_what_passes_to_blind_verification_and_verified_ones_are_c
         assert submission is not None
         assert submission.source == "word_attack" and submission.author is None
         assert submission.status == SubmissionStatus.PENDING  # never trusted automatically
-        assert submission.example.source == Source.PARAPHRASE
+        assert submission.example.source == Source.WORD_ATTACK
         assert submission.example.parent_id == candidate.source_id
         assert submission.score < tiny_version.threshold
         assert WorkItem.objects.filter(
