@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from gauntlet.common.admin import ReadOnlyAdmin
-from labeling.models import Comparison, ComparisonPair, Consensus, Example, Label
+from labeling.models import Comparison, ComparisonPair, Consensus, Example, ImportJob, Label
 
 
 @admin.register(Example)
@@ -40,3 +40,13 @@ class ConsensusAdmin(ReadOnlyAdmin):
     list_display = ("id", "example", "queue", "label", "decided", "final", "method", "confidence")
     list_filter = ("label", "decided", "final", "method", "queue")
     list_select_related = ("queue",)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    """Background imports: what was uploaded, how far it got, what landed and why a job failed."""
+
+    list_display = ("id", "state", "source_name", "batch", "rows_total", "rows_landed", "created", "invalid")
+    list_filter = ("state",)
+    search_fields = ("source_name", "batch", "message")
+    list_select_related = ("created_by",)
