@@ -117,9 +117,9 @@ class RewriteKind(TaskKind):
 
     def on_claim(self, *, assignment: Assignment) -> None:
         """Open the assignment's session (scores the seed once); a claim handed back finds it open."""
-        from attacks.services.sessions.opening import rewrite_session_open
+        from attacks.services.sessions.opening import rewrite_session_open_on_claim
 
-        rewrite_session_open(assignment=assignment)
+        rewrite_session_open_on_claim(assignment=assignment)
 
     def present(self, *, assignment: Assignment) -> dict[str, Any]:
         """The session as it stands (a read: the session was opened by :meth:`on_claim`). Before it

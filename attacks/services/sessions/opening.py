@@ -7,8 +7,9 @@ from django.db import transaction
 from attacks import scoring
 from attacks.models import Condition, EditTool, RewriteEdit, RewriteSession
 from attacks.services.sessions.lapse import rewrite_sessions_close_lapsed
-from gauntlet.errors import Conflict
-from gauntlet.workqueue.models import Assignment, Queue
+from gauntlet.errors import Conflict, Invalid
+from gauntlet.workqueue.models import Assignment, ItemState, Queue, WorkItem
+from gauntlet.workqueue.services import assignment_release
 from labeling.models import Example
 from ml_worker.selectors import classifier_version_active
 
@@ -64,3 +65,24 @@ def rewrite_session_open(*, assignment: Assignment) -> RewriteSession:
         tool=EditTool.SEED,
     )
     return session
+
+
+def rewrite_session_open_on_claim(*, assignment: Assignment) -> RewriteSession:
+    """:func:`rewrite_session_open` for a claim. A seed the classifier cannot score (a completion over
+    its token limit: the import allows more characters than the classifier reads, and the completion
+    is never cut) can never be attacked, so its item is cancelled and the lease given back, committed,
+    and the claim answered 409 ``seed_unscorable`` with the reason, instead of the same 400 on every
+    claim while the contractor holds a lease they can do nothing with."""
+    try:
+        return rewrite_session_open(assignment=assignment)
+    except Invalid as refusal:
+        if refusal.code != "text_too_long":
+            raise
+        with transaction.atomic():
+            assignment_release(assignment=assignment, contractor=assignment.contractor)
+            WorkItem.objects.filter(pk=assignment.item_id).update(state=ItemState.CANCELLED)
+        raise Conflict(
+            "seed_unscorable",
+            f"This seed cannot be attacked: {refusal.message}. It was taken off the queue; claim again "
+            "for another.",
+        ) from refusal
