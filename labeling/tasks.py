@@ -56,8 +56,6 @@ def refit_due_consensus() -> list[int]:
     name="labeling.tasks.import_job_run",
     soft_time_limit=IMPORT_TTL_SECONDS - 60,
     time_limit=IMPORT_TTL_SECONDS,
-    acks_late=True,
-    reject_on_worker_lost=True,
 )
 def import_job_run_task(job_id: int) -> str | None:
     """Run one import job (check every row, then land them in chunks); its final state, or None

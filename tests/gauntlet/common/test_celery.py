@@ -1,8 +1,15 @@
 """A real worker process, fed through Redis, answers a task routed to the gpu queue."""
 
+import ast
+from pathlib import Path
+
 import pytest
 
 from gauntlet.celery import Queue, app
+
+REPO = Path(__file__).resolve().parents[3]
+# Options the app declares for every task (task_routes, task_acks_late, ...), never a task itself.
+DECLARED_ONCE = {"queue", "acks_late", "reject_on_worker_lost", "exchange", "routing_key"}
 
 
 def test_model_tasks_are_routed_to_the_gpu_queue_and_live_tools_to_live() -> None:
@@ -31,6 +38,21 @@ def test_every_task_takes_its_queue_from_the_routes_and_never_retries_in_vain() 
         assert not getattr(task, "autoretry_for", ()), (
             f"{name}: retries declared but nothing here raises them"
         )
+
+
+def test_no_task_repeats_the_apps_defaults_or_names_its_queue_in_the_source() -> None:
+    repeated = []
+    modules = [
+        path
+        for root in ("platform", "labeling", "attacks", "ml_worker")
+        for path in (REPO / root).rglob("*.py")
+    ]
+    assert any(path.name == "tasks.py" for path in modules)
+    for tasks_module in modules:
+        for node in ast.walk(ast.parse(tasks_module.read_text())):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) in ("shared_task", "app.task"):
+                repeated += [f"{tasks_module.name}: {k.arg}" for k in node.keywords if k.arg in DECLARED_ONCE]
+    assert not repeated, f"declared once in gauntlet.celery (routes, defaults): {repeated}"
 
 
 def test_broker_is_redis_with_a_visibility_timeout_above_the_longest_run(settings) -> None:
