@@ -213,3 +213,18 @@ def test_an_upload_over_the_limit_is_refused_before_anything_is_stored(
     raw = send(manager_client, "POST", JOBS, big, content_type="application/x-ndjson")
     assert raw.status_code == 400 and "larger than" in raw.json()["error"]["message"]
     assert ImportJob.objects.count() == 0
+
+
+def test_the_command_imports_a_gzip_file_and_says_when_it_is_not_gzip(tmp_path: Any) -> None:
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "week-3.csv.gz"
+    path.write_bytes(gzip.compress(csv_bytes(rows(25))))
+    out = io.StringIO()
+    call_command("import_examples", str(path), "--json", "--no-progress", stdout=out)
+    report = json.loads(out.getvalue())
+    assert (report["batch"], report["format"], report["created"]) == ("week-3", "csv", 25)
+    broken = tmp_path / "broken.jsonl.gz"
+    broken.write_bytes(b"this is not gzip at all\n")
+    with pytest.raises(CommandError, match="not valid gzip"):
+        call_command("import_examples", str(broken), "--no-progress", stdout=io.StringIO())

@@ -1,24 +1,33 @@
-"""``python manage.py import_examples PATH_OR_S3_URI [--batch NAME] [--format jsonl|csv] [--skip-invalid]``"""
+"""``python manage.py import_examples PATH_OR_S3_URI [--batch NAME] [--format jsonl|csv] [--skip-invalid]``
+
+A name ending in ``.gz`` (``rows.jsonl.gz``) is decompressed as it is read; the format and the
+default batch come from the name without ``.gz``.
+"""
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import sys
+import zlib
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from labeling.services.imports.intake import strip_gz
 from labeling.services.imports.parsing import format_for, parse_stream
 from labeling.services.imports.report import ImportFileError
 from labeling.services.imports.service import examples_import
 from labeling.services.imports.sources import default_batch_for, import_source_open
+from labeling.services.imports.stored import CountingReader
 
 
 class Command(BaseCommand):
     help = (
         "Import examples (prompt, completion, optional id, source, label) from a JSONL or CSV file "
-        "or s3:// URI. All-or-nothing unless --skip-invalid; re-imports into the same batch add nothing."
+        "(or either .gz) or s3:// URI. All-or-nothing unless --skip-invalid; re-imports into the same batch add nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -34,8 +43,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         source: str = options["source"]
         try:
-            file_format = format_for(source, options["format"])
-            batch = options["batch"] or default_batch_for(source)
+            gzipped = source.lower().endswith(".gz")
+            file_format = format_for(strip_gz(source), options["format"])
+            batch = options["batch"] or default_batch_for(strip_gz(source))
             with import_source_open(source) as (stream, size):
                 with tqdm(
                     total=size,
@@ -45,10 +55,18 @@ class Command(BaseCommand):
                     file=sys.stderr,
                     disable=options["no_progress"],
                 ) as bar:
-                    rows = parse_stream(stream, file_format=file_format, progress=bar.update)
+                    if gzipped:  # the bar counts compressed bytes, as the size is
+                        raw = io.BufferedReader(CountingReader(stream, bar.update), buffer_size=64 * 1024)
+                        rows = parse_stream(gzip.GzipFile(fileobj=raw, mode="rb"), file_format=file_format)
+                    else:
+                        rows = parse_stream(stream, file_format=file_format, progress=bar.update)
                     report = examples_import(
                         rows=rows, batch=batch, file_format=file_format, skip_invalid=options["skip_invalid"]
                     )
+        except (OSError, EOFError, zlib.error) as exc:  # a bad gzip stream (BadGzipFile is an OSError)
+            if not gzipped:
+                raise
+            raise CommandError(f"{source} is not valid gzip: {exc}") from exc
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
 

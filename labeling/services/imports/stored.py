@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from labeling.services.imports.report import ImportFileError
 
 
-class _CountingReader(io.RawIOBase):
+class CountingReader(io.RawIOBase):
     """The stored file's bytes as read (compressed when gzip), reported to ``progress``."""
 
     def __init__(self, source: Any, progress: Callable[[int], None] | None) -> None:
@@ -42,7 +42,7 @@ def stored_rows_open(
     except (OSError, ValueError) as exc:
         raise ImportFileError(f"the stored upload {name} cannot be read: {exc}") from exc
     with stored:
-        buffered = io.BufferedReader(_CountingReader(stored, progress), buffer_size=64 * 1024)
+        buffered = io.BufferedReader(CountingReader(stored, progress), buffer_size=64 * 1024)
         if not gzipped:
             yield buffered
             return
