@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.http import HttpRequest
+
+from gauntlet.accounts.models import User
 from gauntlet.workqueue.models import ActivityClock, Assignment, Queue, WorkItem
+from gauntlet.workqueue.services.queue_audit import queue_change_record
+
+
+def _queue_fields(queue: Queue) -> dict[str, Any]:
+    skip = {"id", "created_at", "updated_at"}
+    return {f.attname: getattr(queue, f.attname) for f in Queue._meta.concrete_fields if f.name not in skip}
 
 
 @admin.register(Queue)
@@ -12,6 +22,18 @@ class QueueAdmin(admin.ModelAdmin):
     list_display = ("id", "name", "kind", "state", "overlap", "gold_rate", "priority", "pay_mode")
     list_filter = ("kind", "state", "pay_mode")
     search_fields = ("name",)
+
+    def save_model(self, request: HttpRequest, obj: Queue, form: Any, change: bool) -> None:
+        # A state or pay change made here is audited like one made through the API (the admin's
+        # save is one transaction, so the record commits with the change).
+        stored = Queue.objects.filter(pk=obj.pk).first() if change else None
+        super().save_model(request, obj, form, change)
+        if stored is not None:
+            obj.refresh_from_db()  # as stored (0.25 -> 0.2500), for the record
+            actor = request.user if isinstance(request.user, User) else None
+            queue_change_record(
+                queue=obj, actor=actor, before=_queue_fields(stored), after=_queue_fields(obj)
+            )
 
 
 @admin.register(WorkItem)

@@ -3,9 +3,11 @@ record, with who made it and what it was before and after, whichever way it was 
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
+from django.forms.models import model_to_dict
 from django.test import Client
 
 from gauntlet.accounts.models import ContractorProfile, Qualification, User
@@ -162,3 +164,26 @@ def test_a_queue_change_is_recorded_as_pay_and_settings_separately() -> None:
         {"overlap": 3},
         {"overlap": 5},
     )
+
+
+def test_pay_and_state_changed_in_the_admin_are_recorded_with_the_admin_user() -> None:
+    queue = QueueFactory(state=QueueState.OPEN, pay_per_task=Decimal("0.10"))
+    superuser: User = ManagerFactory(is_superuser=True)
+    admin = Client()
+    admin.force_login(superuser)
+    data = {
+        name: json.dumps(value) if isinstance(value, dict | list) else ("" if value is None else value)
+        for name, value in model_to_dict(queue).items()
+    }
+    data.update(pay_per_task="0.25", state=QueueState.PAUSED)
+    response = admin.post(f"/admin/workqueue/queue/{queue.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    records = {r.action: r for r in audit_records_for(subject=queue)}
+    assert set(records) == {AuditAction.QUEUE_PAY, AuditAction.QUEUE_STATE}
+    pay, state = records[AuditAction.QUEUE_PAY], records[AuditAction.QUEUE_STATE]
+    assert (pay.actor, pay.before, pay.after) == (
+        superuser,
+        {"pay_per_task": "0.1000"},
+        {"pay_per_task": "0.2500"},
+    )
+    assert (state.actor, state.before, state.after) == (superuser, {"state": "open"}, {"state": "paused"})
