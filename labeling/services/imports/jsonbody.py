@@ -16,6 +16,7 @@ from labeling.services.imports.report import ImportFileError
 READ_BYTES = 64 * 1024
 MAX_VALUE_CHARS = 4 * 1024 * 1024  # one row (or option) larger than this is not a row of this platform
 _WHITESPACE = " \t\r\n"
+_NUMBER_CHARS = "0123456789.eE+-"
 
 
 class _Window:
@@ -59,6 +60,9 @@ class _Window:
             raise ImportFileError(f"the JSON body is not valid: expected {char!r} {where}, found {found!r}")
         self.pos += 1
 
+    def _may_continue(self, end: int) -> bool:
+        return end >= len(self.text) or self.text[end] in _NUMBER_CHARS
+
     def value(self, decoder: json.JSONDecoder, where: str) -> Any:
         self.peek()
         while True:
@@ -68,8 +72,8 @@ class _Window:
                 if len(self.text) - self.pos < MAX_VALUE_CHARS and self.more():
                     continue  # the value runs past what was read so far
                 raise ImportFileError(f"the JSON body is not valid at {where}: {exc.msg}") from exc
-            if end == len(self.text) and not self.eof and not isinstance(value, dict | list | str):
-                # a number or literal at the window's edge may continue in the next read
+            if not self.eof and not isinstance(value, dict | list | str) and self._may_continue(end):
+                # a number or literal at the window's edge ("12" of "12.5") may go on in the next read
                 if self.more():
                     continue
             self.pos = end
