@@ -2,33 +2,23 @@
 
 An ``http:`` paraphraser is an external peer that receives the stories and the bearer key
 ``GAUNTLET_PARAPHRASE_HTTP_API_KEY``. A manager names its URL, so the URL must be on the
-operator's allow-list: an entry is a host name (any port) or ``host:port``; an empty list allows
-none. The list is checked when a batch is created (a 400 naming the setting) and again when it
-runs (the list may have changed since), and the request never follows a redirect
-(``ml_worker.core.openai_http``), so neither the key nor the stories go anywhere else.
+operator's allow-list (``gauntlet.common.peers``: ``host`` or ``host:port``; empty allows none).
+The list is checked when a batch is created (a 400 naming the setting) and again when it runs (the
+list may have changed since), and the request never follows a redirect, so neither the key nor
+the stories go anywhere else.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
 
+from gauntlet.common.peers import peer_url_allowed
 from gauntlet.errors import Invalid
 
 
 def paraphraser_url_allowed(url: str) -> bool:
     """True when ``url`` is http(s) and its host (or host:port) is on the allow-list."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return False
-    host = (parts.hostname or "").lower()
-    if parts.scheme not in ("http", "https") or not host:
-        return False
-    allowed = {entry.strip().lower() for entry in settings.GAUNTLET_PARAPHRASE_HTTP_ALLOWED_HOSTS}
-    return host in allowed or (port is not None and f"{host}:{port}" in allowed)
+    return peer_url_allowed(url, settings.GAUNTLET_PARAPHRASE_HTTP_ALLOWED_HOSTS)
 
 
 def paraphraser_url_check(url: str) -> None:

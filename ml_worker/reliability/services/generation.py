@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from gauntlet.accounts.models import User
 from gauntlet.common.enqueue import task_send_on_commit
+from gauntlet.common.peers import peer_url_allowed
 from gauntlet.errors import Conflict, Invalid
 from labeling.models import Source
 from labeling.services.examples import example_create
@@ -26,6 +27,21 @@ MAX_PROMPTS = 100_000
 _REQUIRED = {"hf": ("model_path",), "http": ("base_url", "model")}
 
 
+def generator_url_check(url: str) -> None:
+    """400 ``generator_not_allowed`` unless the http generator's host is on
+    ``GAUNTLET_GENERATOR_HTTP_ALLOWED_HOSTS`` (``gauntlet.common.peers``): the stories and
+    ``GAUNTLET_GENERATOR_API_KEY`` go to that host only."""
+    if peer_url_allowed(url, settings.GAUNTLET_GENERATOR_HTTP_ALLOWED_HOSTS):
+        return
+    allowed = ", ".join(settings.GAUNTLET_GENERATOR_HTTP_ALLOWED_HOSTS) or "none"
+    raise Invalid(
+        "generator_not_allowed",
+        f"The generator URL {url} is not on the allowed hosts (GAUNTLET_GENERATOR_HTTP_ALLOWED_HOSTS: "
+        f"{allowed}); use one of them, or ask an operator to add the host.",
+        fields={"generator_settings": ["base_url: host not allowed"]},
+    )
+
+
 def _checked_settings(kind: str, generator_settings: dict[str, Any]) -> dict[str, Any]:
     if kind not in KINDS:
         raise Invalid("invalid_generator", f"Unknown generator {kind!r}; choose from {', '.join(KINDS)}.")
@@ -34,6 +50,8 @@ def _checked_settings(kind: str, generator_settings: dict[str, Any]) -> dict[str
     missing = [key for key in _REQUIRED.get(kind, ()) if not generator_settings.get(key)]
     if missing:
         raise Invalid("invalid_generator", f"The {kind} generator needs {', '.join(missing)}.")
+    if kind == "http":
+        generator_url_check(str(generator_settings["base_url"]))
     if kind == "story_world":  # cheap to build: check its settings now rather than on the worker
         try:
             build_generator(kind, **generator_settings)
@@ -93,6 +111,8 @@ def _generator(batch: GenerationBatch) -> CompletionGenerator:
         uri = str(options.pop("model_path"))
         key = "generator-" + "".join(c if c.isalnum() else "-" for c in uri)[-80:]
         options["model_path"] = str(materialize(uri, settings.GAUNTLET_MODEL_CACHE, key))
+    if batch.generator_kind == "http":
+        generator_url_check(str(options.get("base_url", "")))  # again: the list may have changed
     api_key = os.environ.get("GAUNTLET_GENERATOR_API_KEY", "")  # a secret: read at use, never stored
     if batch.generator_kind == "http" and api_key:
         options["api_key"] = api_key

@@ -386,4 +386,6 @@ GAUNTLET_PARAPHRASE_HTTP_API_KEY = env.env_str("GAUNTLET_PARAPHRASE_HTTP_API_KEY
 # Hosts (``host`` or ``host:port``) an http: paraphraser may be; the key and the stories go only to
 # them. Empty: no HTTP paraphraser may be used (attacks/services/paraphraser_peer.py).
 GAUNTLET_PARAPHRASE_HTTP_ALLOWED_HOSTS = env.env_list("GAUNTLET_PARAPHRASE_HTTP_ALLOWED_HOSTS", [])
+# The same for an http completion generator (generation batches) and GAUNTLET_GENERATOR_API_KEY.
+GAUNTLET_GENERATOR_HTTP_ALLOWED_HOSTS = env.env_list("GAUNTLET_GENERATOR_HTTP_ALLOWED_HOSTS", [])
 GAUNTLET_PARAPHRASE_HTTP_TIMEOUT = float(env.env_str("GAUNTLET_PARAPHRASE_HTTP_TIMEOUT", "60"))
