@@ -33,7 +33,7 @@ from gauntlet.workqueue.services import items_add, queue_create, queue_set_state
 from labeling.kinds import INJURY_LABEL
 from labeling.models import Consensus, Example, InjuryLabel
 from labeling.services.queue_selection import queue_items_add_examples
-from ml_worker.core.calibration import roc_auc
+from ml_worker.core.calibration import roc_auc, threshold_for_recall
 from ml_worker.core.story_kinds import story_truth
 from ml_worker.models import ClassifierVersion
 from ml_worker.reliability import selectors as reliability
@@ -131,6 +131,7 @@ def world_create(*, tag: str, config: SimulationConfig, seed: int, clock: Simula
         seed=seed,
         created_by=manager,
         name=f"{tag}-test",
+        overlap=config.label_overlap,
     )
     if test_set.label_queue is None:  # in_distribution_set_create always makes one
         raise RuntimeError("the test set has no label queue")
@@ -182,15 +183,21 @@ def version_train(
 
 
 def version_calibrate(world: SimulationWorld, version: ClassifierVersion) -> dict[str, Any]:
-    """The real calibration: sweep, quality comparisons at two conservative thresholds judged by the
-    simulated quality raters, the proposal within the quality bound, the manager's approval."""
+    """The real calibration: sweep, quality comparisons judged by the simulated quality raters at the
+    thresholds that keep 98% and 95% recall on the labelled in-distribution test set (its consensus
+    labels, as a manager has them), the proposal within the quality bound (the lower one when both
+    qualify), the manager's approval."""
     config = world.config
     threshold_sweep_compute(version=version, n_bootstrap=200)
-    ids = list(world.test_batch.samples.values_list("example_id", flat=True))
-    scores = np.array(list(reliability.scores_of(version=version, example_ids=ids).values()))
-    compared = []
-    for reject in (config.test_injury_rate + 0.1, config.test_injury_rate + 0.25):
-        threshold = round(float(np.quantile(scores, min(max(1.0 - reject, 0.0), 1.0))), 6)
+    ids = list(world.test_set.members.values_list("example_id", flat=True))
+    labels = reliability.decided_labels(ids)
+    scores = reliability.scores_of(version=version, example_ids=ids)
+    kept = [e for e in ids if e in labels and e in scores]
+    y = np.array([labels[e] for e in kept])
+    s = np.array([scores[e] for e in kept])
+    compared: list[float] = []
+    for recall in (0.98, 0.95) if y.sum() else ():
+        threshold = round(threshold_for_recall(s, y, recall), 6)
         if not 0.0 < threshold <= 1.0 or threshold in compared:
             continue
         try:
