@@ -1,7 +1,8 @@
 """A synthetic story world with labels: prompts and completions where an injury does or does not happen.
 
-Production uses it, not only benchmarks: ``train_classifier --synthetic N`` and ``demo_setup`` train and
-seed from it, and the benchmarks and smoke tests run on it so they need no data set. Pure Python and
+Production uses it, not only benchmarks: ``train_classifier --synthetic N`` trains from it, and the
+benchmarks and smoke tests run on it so they need no data set. ``demo_setup`` and ``simulate`` use its
+sibling :mod:`ml_worker.core.story_kinds` (kinds of injury, near misses, an oracle). Pure Python and
 numpy, deterministic in its seed.
 """
 

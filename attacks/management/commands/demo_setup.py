@@ -6,8 +6,15 @@ prints the same credentials. Steps:
 
 1. a manager and two contractors (printed);
 2. the bundled MiniLM registered as ``baseline-minilm``, then (unless
-   ``--train 0``) a classifier fine-tuned on synthetic stories, promoted;
-3. synthetic story completions imported as batch ``demo`` with their labels;
+   ``--no-round``) a simulated first round of the loop (``simulate``'s
+   ``demo`` preset, tag ``demo``): a story pool labelled by simulated raters,
+   ``demo-v0`` trained on it and promoted, calibrated (sweep, quality
+   comparisons, an approved threshold decision), attacked by simulated manual
+   and tool-assisted attackers and the word attack, verified. The registry,
+   the cost report, the robustness matrix and the calibration pages then have
+   content;
+3. story completions (kinds of injury and near misses) imported as batch
+   ``demo`` with their labels;
 4. open queues: injury labels over the imported examples, a verification
    queue, and a tool-assisted rewrite queue seeded with the injurious ones;
 5. every example scored by the active classifier.
@@ -19,11 +26,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from attacks.kinds import REWRITE, VERIFICATION
+from attacks.simulation.config import simulation_config
+from attacks.simulation.runner import simulation_run
 from gauntlet.accounts.models import Qualification, Role, User
 from gauntlet.accounts.services import account_create
 from gauntlet.workqueue.models import Queue, QueueState
@@ -32,7 +40,7 @@ from labeling.kinds import INJURY_LABEL
 from labeling.models import Example, InjuryLabel
 from labeling.services.imports.parsing import parse_rows
 from labeling.services.imports.service import examples_import
-from ml_worker.core.story_world import synthetic_story_pairs
+from ml_worker.core.story_kinds import story_kinds_examples
 from ml_worker.models import ClassifierVersion
 from ml_worker.services.registry import classifier_bootstrap
 from ml_worker.tasks import score_unscored
@@ -43,13 +51,14 @@ DEMO_ACCOUNTS = (
     ("verifier@gauntlet.local", "demo-verifier-password", Role.CONTRACTOR),
 )
 DEMO_BATCH = "demo"
-TRAINED_NAME = "demo-minilm"
+DEMO_TAG = "demo"  # the simulated round's accounts, queues and versions (demo-v0)
+TRAINED_NAME = f"{DEMO_TAG}-v0"
 
 
 class Command(BaseCommand):
     help = (
-        "Set up the demo: accounts (printed), a trained classifier, imported stories, and open label, "
-        "verification and rewrite queues. Idempotent."
+        "Set up the demo: accounts (printed), a simulated first round of the loop (a trained, calibrated, "
+        "attacked classifier), imported stories, and open label, verification and rewrite queues. Idempotent."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -60,10 +69,9 @@ class Command(BaseCommand):
             "--examples", type=int, default=120, help="synthetic stories to import (default 120)"
         )
         parser.add_argument(
-            "--train",
-            type=int,
-            default=400,
-            help="synthetic stories to fine-tune the demo classifier on; 0 skips",
+            "--no-round",
+            action="store_true",
+            help="skip the simulated first round (no trained classifier, registry or cost report)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -79,11 +87,12 @@ class Command(BaseCommand):
             )
         manager = self._accounts()
         if not options["no_data"]:
-            self._classifier(train=options["train"])
+            self._classifier(round=not options["no_round"])
             self._examples(n=options["examples"])
             self._queues(manager=manager)
             scored = score_unscored()
             self.stdout.write(f"Scored {scored} example(s) with the active classifier.")
+            self._where_to_click()
         self.stdout.write(
             "Demo accounts: sign in at http://127.0.0.1:8000/ (scripts: POST /api/v1/auth/token/):"
         )
@@ -102,11 +111,37 @@ class Command(BaseCommand):
                 )
         return User.objects.get(email=DEMO_ACCOUNTS[0][0])
 
-    def _classifier(self, *, train: int) -> None:
+    def _classifier(self, *, round: bool) -> None:  # noqa: A002
         classifier_bootstrap()
-        if train and not ClassifierVersion.objects.filter(name=TRAINED_NAME).exists():
-            self.stdout.write(f"Fine-tuning {TRAINED_NAME} on {train} synthetic stories (one epoch)…")
-            call_command("train_classifier", synthetic=train, epochs=1, name=TRAINED_NAME, stdout=self.stdout)
+        if round and not ClassifierVersion.objects.filter(name=TRAINED_NAME).exists():
+            self.stdout.write(
+                f"Simulating a first round of the loop ({TRAINED_NAME}: label, train, calibrate, attack, "
+                "verify; a few minutes on a laptop CPU)…"
+            )
+            result = simulation_run(rounds=1, seed=2026, config=simulation_config("demo"), tag=DEMO_TAG)
+            (first,) = result["rounds"]
+            self.stdout.write(
+                f"{TRAINED_NAME}: held-out AUC {first['held_out_auc']}, threshold "
+                f"{first['classifier_version']['threshold']:.4g}, {first['verified_adversarial']} verified "
+                f"adversarial example(s) from {first['candidates']} candidate(s)."
+            )
+
+    def _where_to_click(self) -> None:
+        version = ClassifierVersion.objects.filter(name=TRAINED_NAME).first()
+        base = "http://127.0.0.1:8000"
+        self.stdout.write("Where to click (signed in as the manager):")
+        self.stdout.write(
+            f"  {base}/manage/attacks/            cost per adversarial example, robustness matrix"
+        )
+        self.stdout.write(
+            f"  {base}/manage/attacks/examples/   the adversarial-example registry (edit histories)"
+        )
+        if version is not None:
+            self.stdout.write(
+                f"  {base}/manage/classifiers/{version.pk}/reliability/   calibration of {version.name}: "
+                "threshold sweep, quality win rates, the approved decision"
+            )
+        self.stdout.write(f"  {base}/                           as a contractor: label, rewrite, verify")
 
     def _examples(self, *, n: int) -> None:
         rows = [
@@ -116,7 +151,7 @@ class Command(BaseCommand):
                 "source": "generator",
                 "label": InjuryLabel.INJURIOUS if label else InjuryLabel.NOT_INJURIOUS,
             }
-            for prompt, completion, label in synthetic_story_pairs(n, seed=2026, injurious_fraction=0.3)
+            for prompt, completion, label, _, _ in story_kinds_examples(n, seed=2026, injurious_fraction=0.3)
         ]
         report = examples_import(rows=parse_rows(rows), batch=DEMO_BATCH, file_format="json", author=None)
         self.stdout.write(f"Imported {report.created} example(s) ({report.duplicates} already there).")
