@@ -69,6 +69,17 @@ class SimulationConfig:
     verifiers: int = 5
     bootstrap: int = 2000
 
+    def __post_init__(self) -> None:
+        """Refuse sizes the run cannot use before it writes anything."""
+        at_least_one = ("pool_prompts", "pool_samples", "test_prompts", "test_samples", "label_overlap")
+        at_least_one += ("verify_overlap", "verifiers", "baseline_epochs", "retrain_epochs", "batch_size")
+        for name in at_least_one:
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+        for name in ("seeds_per_attacker", "word_attack_sources"):
+            if int(getattr(self, name)) < 0:
+                raise ValueError(f"{name} must not be negative, not {getattr(self, name)}")
+
 
 PRESETS = {
     "standard": SimulationConfig(),

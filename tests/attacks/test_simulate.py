@@ -9,9 +9,10 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from attacks.models import AdversarialExample, AttackSubmission, RewriteSession, SessionStatus
+from gauntlet.accounts.models import User
 from gauntlet.workqueue.models import Assignment
 from labeling.models import Consensus
 from ml_worker.models import ClassifierVersion
@@ -69,3 +70,11 @@ def test_simulate_one_tiny_round(settings, tiny_checkpoint: Path) -> None:  # ty
     if calibration["threshold_decision"] is not None:
         assert ThresholdDecision.objects.get(pk=calibration["threshold_decision"]).status == "approved"
     assert result["simulated_minutes"] > manual["minutes"]
+
+
+def test_simulate_refuses_sizes_it_cannot_use_before_writing_anything() -> None:
+    with pytest.raises(CommandError, match="pool_prompts must be at least 1"):
+        call_command("simulate", "--rounds", "1", "--preset", "tiny", "--pool-prompts", "0", "--no-progress")
+    with pytest.raises(CommandError, match="--rounds"):
+        call_command("simulate", "--rounds", "0", "--preset", "tiny", "--no-progress")
+    assert not User.objects.exists() and not ClassifierVersion.objects.exists()

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from attacks.simulation.config import PRESETS, simulation_config
 from attacks.simulation.runner import simulation_run
+from gauntlet.errors import DomainError
 
 
 class Command(BaseCommand):
@@ -33,14 +34,23 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["rounds"] < 1:
             raise CommandError("--rounds must be at least 1.")
-        config = simulation_config(
-            options["preset"],
-            seeds_per_attacker=options["seeds_per_attacker"],
-            pool_prompts=options["pool_prompts"],
-        )
-        result = simulation_run(
-            rounds=options["rounds"], seed=options["seed"], config=config, progress=not options["no_progress"]
-        )
+        try:
+            config = simulation_config(
+                options["preset"],
+                seeds_per_attacker=options["seeds_per_attacker"],
+                pool_prompts=options["pool_prompts"],
+            )
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        try:
+            result = simulation_run(
+                rounds=options["rounds"],
+                seed=options["seed"],
+                config=config,
+                progress=not options["no_progress"],
+            )
+        except DomainError as error:  # e.g. a size the services refuse (--pool-prompts 0)
+            raise CommandError(f"{error.code}: {error}") from error
         if options["json"]:
             self.stdout.write(json.dumps(result, indent=2, default=str))
             return
