@@ -71,8 +71,10 @@ class SimulationConfig:
 
     def __post_init__(self) -> None:
         """Refuse sizes the run cannot use before it writes anything."""
-        at_least_one = ("pool_prompts", "pool_samples", "test_prompts", "test_samples", "label_overlap")
-        at_least_one += ("verify_overlap", "verifiers", "baseline_epochs", "retrain_epochs", "batch_size")
+        at_least_one = (
+            *("pool_prompts", "pool_samples", "test_prompts", "test_samples", "label_overlap"),
+            *("verify_overlap", "verifiers", "baseline_epochs", "retrain_epochs", "batch_size"),
+        )
         for name in at_least_one:
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
