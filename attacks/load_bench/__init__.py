@@ -16,8 +16,9 @@ from the rows themselves:
 - ``hourly_over_wall``: contractors whose counted active time exceeds the run's wall time;
 - ``server_errors``: answers of 500 or above (and dropped connections).
 
-Throughput is operations per second of wall time; p50/p99 per operation in ms. Reuses the cycle
-benchmark's scratch database, gunicorn start and process plumbing (``labeling.cycle_bench``).
+Throughput is operations per second of wall time; p50/p99 per operation in ms. Reuses the
+benchmarks' shared machinery (:mod:`gauntlet.workqueue.claim_bench`: the scratch database,
+waiting for gunicorn, child processes, percentiles, the lease integrity counts).
 """
 
 from __future__ import annotations
@@ -28,8 +29,14 @@ from typing import Any
 
 from attacks.load_bench.clients import approve_all, contractors_run, fill
 from gauntlet.common.processes import gunicorn
-from gauntlet.workqueue.claim_bench import _integrity, _percentile, _run_clients
-from labeling.cycle_bench import in_child, scratch_database, wait_until_serving
+from gauntlet.workqueue.claim_bench import (
+    _integrity,
+    _percentile,
+    _run_clients,
+    in_child,
+    scratch_database,
+    wait_until_serving,
+)
 
 
 def _one(cur: Any, sql: str, params: tuple[Any, ...] = ()) -> int:

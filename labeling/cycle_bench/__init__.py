@@ -9,9 +9,9 @@ next task (``POST /api/v1/queues/{id}/claim/``) and submitting a label
 Run once with overlap 1 and once with overlap 3 (three different annotators per
 item, the consensus computed when the third label lands).
 
-Reuses the claim benchmark's machinery: its scratch database, environment, client
-process start and collection, percentiles and integrity counts
-(:mod:`gauntlet.workqueue.claim_bench`), and ``gauntlet.common.processes.gunicorn``.
+Reuses the benchmarks' shared machinery in :mod:`gauntlet.workqueue.claim_bench`: the scratch
+database, waiting for gunicorn, child processes and their collection, percentiles and integrity
+counts (and ``gauntlet.common.processes.gunicorn``).
 ``double_claims`` counts items held by more live or judged assignments than they
 want plus (item, contractor) pairs held twice, from the rows themselves;
 ``missing_consensus`` counts completed items without a Consensus row.
@@ -19,25 +19,18 @@ want plus (item, contractor) pairs held twice, from the rows themselves;
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-from gauntlet.common.processes import gunicorn, python_path_env
+from gauntlet.common.processes import gunicorn
 from gauntlet.workqueue.claim_bench import (
-    _collect,
     _integrity,
     _percentile,
     _run_clients,
-    _server_url,
-    _with_database,
+    in_child,
+    scratch_database,
+    wait_until_serving,
 )
-from gauntlet.workqueue.claim_bench.clients import _child_environment, _environment
 from labeling.cycle_bench.clients import annotate, fill
 
 OVERLAPS = (1, 3)
@@ -57,28 +50,6 @@ def _missing_consensus(database_url: str) -> int:
         return int(cur.fetchone()[0])  # type: ignore[index]
 
 
-def wait_until_serving(port: int, *, timeout: float = 600.0) -> None:
-    """Until every gunicorn worker answers: the master binds the port at once, but each worker
-    imports the app (Django, DRF, torch via the apps) before it takes a request; on a busy
-    machine that outlasts a client's timeout."""
-    import http.client
-    import time
-
-    deadline = time.monotonic() + timeout
-    answered = 0
-    while answered < 8:  # several answers: more than one worker has loaded
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-            conn.request("GET", "/healthz")
-            conn.getresponse().read()
-            conn.close()
-            answered += 1
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
-
-
 def cycle_figures(run: dict[str, Any], suffix: str) -> dict[str, Any]:
     submit = sorted(ms for o in run["outcomes"] for ms in o["submit_latencies"])
     return {
@@ -89,49 +60,6 @@ def cycle_figures(run: dict[str, Any], suffix: str) -> dict[str, Any]:
         f"submit_p99_ms{suffix}": _percentile(submit, 0.99),
         f"cycles{suffix}": run["claims"],
     }
-
-
-@contextmanager
-def scratch_database(prefix: str) -> Iterator[tuple[str, dict[str, str], Any]]:
-    """A migrated scratch database on the bench server, dropped afterwards; yields its URL, the
-    environment for servers on it and the spawn context (clients inherit the environment)."""
-    import psycopg
-    from django.conf import settings
-
-    server = _server_url()
-    name = f"gauntlet_{prefix}_bench_{os.getpid()}"
-    database_url = _with_database(server, name)
-    env = {**os.environ, **_child_environment(database_url)}
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        with _environment(_child_environment(database_url)):
-            subprocess.run(  # noqa: S603 - our own manage.py with our own interpreter
-                [
-                    sys.executable,
-                    str(Path(settings.BASE_DIR) / "manage.py"),
-                    "migrate",
-                    "--noinput",
-                    "-v",
-                    "0",
-                ],
-                env=python_path_env(env),
-                check=True,
-            )
-            yield database_url, env, multiprocessing.get_context("spawn")
-    finally:  # the scratch database goes, whatever happened
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def in_child(ctx: Any, target: Any, *args: Any) -> Any:
-    """Run ``target(*args, results)`` in one spawned process and return what it put."""
-    results = ctx.Queue()
-    proc = ctx.Process(target=target, args=(*args, results))
-    proc.start()
-    (outcome,) = _collect(results, [proc])
-    return outcome
 
 
 def annotators_run(ctx: Any, port: int, queue_id: int, tokens: list[str], seconds: float) -> dict[str, Any]:

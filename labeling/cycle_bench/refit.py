@@ -19,8 +19,14 @@ import time
 from typing import Any
 
 from gauntlet.common.processes import gunicorn
-from gauntlet.workqueue.claim_bench import _collect, _percentile
-from labeling.cycle_bench import annotators_run, cycle_figures, in_child, scratch_database, wait_until_serving
+from gauntlet.workqueue.claim_bench import (
+    _collect,
+    _percentile,
+    in_child,
+    scratch_database,
+    wait_until_serving,
+)
+from labeling.cycle_bench import annotators_run, cycle_figures
 from labeling.cycle_bench.clients import _django_for, fill
 
 RATERS = 50

@@ -20,6 +20,10 @@ than they want plus (item, contractor) pairs held twice; ``overfilled_items``
 counts items with more accepted judgments than wanted. The scratch database is
 dropped at the end.
 
+It also holds what every benchmark that runs server and client processes shares (the cycle,
+refit and load benchmarks import it): :func:`scratch_database`, :func:`wait_until_serving`,
+:func:`in_child`, :func:`_run_clients`, :func:`_percentile` and :func:`_integrity`.
+
 Top-level imports are the standard library only: the client processes are
 spawned and configure Django for the scratch database themselves.
 """
@@ -30,6 +34,8 @@ import multiprocessing
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -70,7 +76,7 @@ def _run_clients(ctx: Any, target: Any, args_per_client: list[tuple[Any, ...]]) 
     results = ctx.Queue()
     procs = [ctx.Process(target=target, args=(*args, start, results)) for args in args_per_client]
     for proc in procs:
-        proc.start()  # inherits the scratch database's environment (see run_claim_bench)
+        proc.start()  # inherits the scratch database's environment (see scratch_database)
     outcomes = _collect(results, procs)
     claims = sum(o["claims"] for o in outcomes)
     wall = max(o["ended"] for o in outcomes) - min(o["began"] for o in outcomes)
@@ -143,45 +149,85 @@ def _integrity(database_url: str) -> dict[str, int]:
     }
 
 
-def run_claim_bench(
-    *, items: int, clients: int, gunicorn_workers: int, gunicorn_threads: int
-) -> dict[str, Any]:
+def wait_until_serving(port: int, *, timeout: float = 600.0) -> None:
+    """Until every gunicorn worker answers: the master binds the port at once, but each worker
+    imports the app (Django, DRF, torch via the apps) before it takes a request; on a busy
+    machine that outlasts a client's timeout."""
+    import http.client
+    import time
+
+    deadline = time.monotonic() + timeout
+    answered = 0
+    while answered < 8:  # several answers: more than one worker has loaded
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            conn.close()
+            answered += 1
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+@contextmanager
+def scratch_database(prefix: str) -> Iterator[tuple[str, dict[str, str], Any]]:
+    """A migrated scratch database on the bench server, dropped afterwards; yields its URL, the
+    environment for servers on it and the spawn context (clients inherit the environment)."""
     import psycopg
     from django.conf import settings
 
     server = _server_url()
-    name = f"gauntlet_bench_{os.getpid()}"
+    name = f"gauntlet_{prefix}_bench_{os.getpid()}"
     database_url = _with_database(server, name)
-    repo = Path(settings.BASE_DIR)
     env = {**os.environ, **_child_environment(database_url)}
-    ctx = multiprocessing.get_context("spawn")
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
         with _environment(_child_environment(database_url)):
             subprocess.run(  # noqa: S603 - our own manage.py with our own interpreter
-                [sys.executable, str(repo / "manage.py"), "migrate", "--noinput", "-v", "0"],
+                [
+                    sys.executable,
+                    str(Path(settings.BASE_DIR) / "manage.py"),
+                    "migrate",
+                    "--noinput",
+                    "-v",
+                    "0",
+                ],
                 env=python_path_env(env),
                 check=True,
             )
-            results = ctx.Queue()
-            filler = ctx.Process(target=_fill, args=(database_url, items, items, results))
-            filler.start()
-            (setup,) = _collect(results, [filler])
-            contractors, queues = setup["contractors"], setup["queues"]
-
-            shares = [contractors[n::clients] for n in range(clients)]
-            raw = _run_clients(ctx, _drain_raw, [(database_url, queues["raw_sql"], s) for s in shares])
-            service = _run_clients(
-                ctx, _drain_service, [(database_url, queues["service"], s) for s in shares]
-            )
-            with gunicorn(env=env, workers=gunicorn_workers, threads=gunicorn_threads) as port:
-                api = _run_clients(ctx, _drain_api, [(port, queues["api"], share) for share in shares])
-        checks = _integrity(database_url)
+            yield database_url, env, multiprocessing.get_context("spawn")
     finally:  # the scratch database goes, whatever happened
         with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def in_child(ctx: Any, target: Any, *args: Any) -> Any:
+    """Run ``target(*args, results)`` in one spawned process and return what it put."""
+    results = ctx.Queue()
+    proc = ctx.Process(target=target, args=(*args, results))
+    proc.start()
+    (outcome,) = _collect(results, [proc])
+    return outcome
+
+
+def run_claim_bench(
+    *, items: int, clients: int, gunicorn_workers: int, gunicorn_threads: int
+) -> dict[str, Any]:
+    with scratch_database("claim") as (database_url, env, ctx):
+        setup = in_child(ctx, _fill, database_url, items, items)
+        contractors, queues = setup["contractors"], setup["queues"]
+
+        shares = [contractors[n::clients] for n in range(clients)]
+        raw = _run_clients(ctx, _drain_raw, [(database_url, queues["raw_sql"], s) for s in shares])
+        service = _run_clients(ctx, _drain_service, [(database_url, queues["service"], s) for s in shares])
+        with gunicorn(env=env, workers=gunicorn_workers, threads=gunicorn_threads) as port:
+            wait_until_serving(port)  # on a busy machine a worker loads for longer than a client waits
+            api = _run_clients(ctx, _drain_api, [(port, queues["api"], share) for share in shares])
+        checks = _integrity(database_url)
 
     def rate(run: dict[str, Any]) -> float:
         return round(run["claims"] / run["wall_s"], 1) if run["wall_s"] else 0.0
