@@ -84,9 +84,10 @@ def tokenize_pairs(
     limit = completion_token_limit(tokenizer, max_length)
     for index, length in enumerate(completion_lengths(tokenizer, completions)):
         if length > limit:
+            which = "The completion" if len(pairs) == 1 else f"Completion {index}"
             raise ValueError(
-                f"completion {index} is {length} tokens long; with max_length={max_length} a completion may "
-                f"have at most {limit} tokens (the prompt is truncated, the completion never is)"
+                f"{which} is {length} tokens long; with max_length={max_length} a completion may have at "
+                f"most {limit} tokens (the prompt is truncated, the completion never is): shorten it"
             )
     return tokenizer(
         prompts,

@@ -35,7 +35,7 @@ def _pairs_score_or_reason(version: ClassifierVersion, pairs: Sequence[tuple[str
                 out.append(float(clf.score([pair])[0]))
             except ValueError as exc:
                 logger.warning("not scored by %s: %s", version.name, exc)
-                out.append(str(exc).replace("completion 0 is", "the completion is", 1))
+                out.append(str(exc))
         return out
 
 

@@ -31,3 +31,21 @@ def test_a_seed_over_the_token_limit_leaves_the_queue_with_a_reason(rewrite_queu
     assert not Assignment.objects.filter(contractor=rewriter, status="leased").exists()
     again = client.post(f"/api/v1/queues/{rewrite_queue.pk}/claim/")
     assert again.status_code == 200 and again.json()["assignment"] is None
+
+
+def test_an_edit_too_long_for_the_classifier_is_a_400_that_says_to_shorten_it(
+    seeded_rewrite_queue, tiny_version, rewriter
+) -> None:
+    client = client_for(rewriter)
+    claim = client.post(f"/api/v1/queues/{seeded_rewrite_queue.pk}/claim/").json()["assignment"]
+    session_id = claim["task"]["session_id"]
+    long_completion = " ".join(["anna hurt the dog ."] * 40)  # under 2,000 characters, over 48 tokens
+    response = client.post(
+        f"/api/v1/rewrite-sessions/{session_id}/edits/",
+        {"prompt": SEED_PROMPT, "completion": long_completion, "tool": "typed"},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "text_too_long"
+    assert error["message"].startswith("The completion is 200 tokens long") and "shorten" in error["message"]
