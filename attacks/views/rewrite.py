@@ -140,7 +140,7 @@ def rewrite_edit(request: HttpRequest, session_id: int) -> HttpResponse:
     if tool not in WEB_TOOLS:
         return _error(request, Invalid("invalid_tool", f"Unknown tool {tool!r}."), session_id)
     try:
-        rewrite_edit_record(
+        edit = rewrite_edit_record(
             session=session,
             contractor=_user(request),
             prompt=request.POST.get("prompt", ""),
@@ -149,15 +149,13 @@ def rewrite_edit(request: HttpRequest, session_id: int) -> HttpResponse:
         )
     except DomainError as error:
         return _error(request, error, session_id)
-    return _tool_answer(request, session_id, full=request.GET.get("full") == "1")
+    return _tool_answer(request, edit.session, full=request.GET.get("full") == "1")
 
 
-def _tool_answer(request: HttpRequest, session_id: int, *, full: bool) -> HttpResponse:
-    session = _own(request, session_id)
-    if session is None:
-        return _missing(request)
+def _tool_answer(request: HttpRequest, session: RewriteSession, *, full: bool) -> HttpResponse:
+    """The tool's new state, rendered from the session row the edit just wrote (no second read)."""
     if not is_htmx(request):
-        return redirect("attacks_web:rewrite-session", session_id=session_id)
+        return redirect("attacks_web:rewrite-session", session_id=session.pk)
     template = "attacks/_tool.html" if full else "attacks/_state.html"
     return render(request, template, state_context(session))
 
@@ -183,7 +181,7 @@ def rewrite_undo(request: HttpRequest, session_id: int) -> HttpResponse:
             request, Invalid("nothing_to_undo", "Nothing to undo: this is the seed's text."), session_id
         )
     try:
-        rewrite_edit_record(
+        edit = rewrite_edit_record(
             session=session,
             contractor=_user(request),
             prompt=earlier[0],
@@ -192,7 +190,7 @@ def rewrite_undo(request: HttpRequest, session_id: int) -> HttpResponse:
         )
     except DomainError as error:
         return _error(request, error, session_id)
-    return _tool_answer(request, session_id, full=True)
+    return _tool_answer(request, edit.session, full=True)
 
 
 @require_POST

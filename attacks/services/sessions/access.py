@@ -3,7 +3,10 @@ and the activity that keeps the task's lease alive."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
+from django.utils import timezone
 
 from attacks.models import Condition, RewriteSession, SessionStatus
 from attacks.services.sessions.lapse import rewrite_session_close_if_lapsed
@@ -37,9 +40,26 @@ def session_require_open(session: RewriteSession) -> None:
         )
 
 
+# Edits come every few hundred milliseconds while someone types; the task's heartbeat (five
+# statements: lock, standing, the person's activity clock, the lease) runs at most this often.
+# Time between is not lost: the next heartbeat counts it (well inside WORKQUEUE_HEARTBEAT_CAP_SECONDS).
+KEEP_ALIVE_EVERY = timedelta(seconds=10)
+
+
 def session_keep_alive(session: RewriteSession, contractor: User) -> None:
-    """An edit or a tool request is activity: it counts active time and extends the lease (409 if it ran out)."""
-    assignment_heartbeat(assignment=session.assignment, contractor=contractor, active=True)
+    """An edit or a tool request is activity: it counts active time and extends the lease (409 if it ran out).
+
+    Skipped while the task's last heartbeat is under ``KEEP_ALIVE_EVERY`` old and its lease has more than
+    that left; a blocked contractor's lease is released when they are blocked, which the session's own
+    open check (under its lock) refuses."""
+    assignment = session.assignment
+    now = timezone.now()
+    recent = (
+        assignment.last_heartbeat_at is not None and now - assignment.last_heartbeat_at < KEEP_ALIVE_EVERY
+    )
+    if recent and assignment.lease_expires_at - now > KEEP_ALIVE_EVERY:
+        return
+    assignment_heartbeat(assignment=assignment, contractor=contractor, active=True)
 
 
 def session_require_tools(session: RewriteSession) -> None:
