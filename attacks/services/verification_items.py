@@ -39,7 +39,7 @@ def verification_items_add(*, queue: Queue, example: Example) -> WorkItem:
     never draw the same filler (an example is in a queue once); the lock is held to the end
     of the caller's transaction.
     """
-    queue = Queue.objects.select_for_update().get(pk=queue.pk)
+    queue = Queue.objects.select_for_update(no_key=True).get(pk=queue.pk)  # claims go on meanwhile
     wanted = int((queue.kind_settings or {}).get("fillers_per_submission", 1))
     # The examples already on the queue, as a subquery (verification payloads hold integer ids).
     taken = (

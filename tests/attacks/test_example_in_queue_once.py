@@ -173,3 +173,30 @@ def test_the_migration_keeps_history_of_existing_copies_and_drops_unused_ones() 
     kept.refresh_from_db()
     assert kept.payload == {"example_id": example.pk} and kept.state == ItemState.OPEN
     assert items_add(queue=queue, items=[{"payload": {"example_id": example.pk}}]) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_claims_go_on_while_items_are_being_added() -> None:
+    """Adding items locks the queue row against other adds only: a claim in the same queue (whose
+    new assignment's foreign key to the queue takes a key-share lock on that row) does not wait."""
+    from gauntlet.workqueue.services import assignment_claim
+
+    queue = _queue(eligible_qualifications=["probation", "qualified"])
+    first, second = _example(1), _example(2)
+    items_add(queue=queue, items=[{"payload": {"example_id": first.pk}}])
+    adding, claimed = threading.Event(), threading.Event()
+
+    def add() -> None:
+        with transaction.atomic():
+            items_add(queue=queue, items=[{"payload": {"example_id": second.pk}}])
+            adding.set()
+            assert claimed.wait(timeout=10), "the claim waited for the add to commit"
+
+    def claim() -> object:
+        assert adding.wait(timeout=30)
+        assignment = assignment_claim(queue=queue, contractor=ContractorFactory())
+        claimed.set()
+        return assignment
+
+    _, assignment = run_in_threads([add, claim])
+    assert assignment is not None

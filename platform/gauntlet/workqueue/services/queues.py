@@ -160,9 +160,11 @@ def items_add_report(*, queue: Queue, items: list[dict[str, Any]]) -> ItemsAdded
     One example is in a queue once: a valid row naming an example (``example_id``) the queue
     already holds, gold or not, or that an earlier row named, is skipped and reported in
     ``skipped_rows`` (the database refuses a second copy: ``workitem_example_once_per_queue``).
-    Side effect: locks the queue row, so two adds at once cannot both add one example.
+    Side effect: locks the queue row, so two adds at once cannot both add one example. The lock is
+    ``FOR NO KEY UPDATE``: claims in the queue go on meanwhile (their assignment's foreign key takes
+    only a key-share lock on the row, which this one does not block).
     """
-    Queue.objects.select_for_update().filter(pk=queue.pk).first()
+    Queue.objects.select_for_update(no_key=True).filter(pk=queue.pk).first()
     if queue.state == QueueState.CLOSED:
         raise Conflict("queue_closed", "This queue is closed; it takes no new items.")
     if not isinstance(items, list) or not items:
