@@ -126,7 +126,7 @@ def heldout_assign(*, example: Example, source: str, round: str) -> EvaluationSe
     existing = EvaluationSetMember.objects.filter(example=example).select_related("evaluation_set").first()
     if existing is not None:
         return existing.evaluation_set
-    if not _held_out(example.content_hash, float(getattr(settings, "GAUNTLET_HELDOUT_FRACTION", 0.2))):
+    if not _held_out(example.content_hash, float(settings.GAUNTLET_HELDOUT_FRACTION)):
         return None
     evaluation_set, _ = EvaluationSet.objects.get_or_create(
         name=f"heldout-{source}-{round}"[:100],

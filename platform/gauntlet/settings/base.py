@@ -330,6 +330,9 @@ GAUNTLET_KAPPA_MIN_OVERLAP = env.env_int("GAUNTLET_KAPPA_MIN_OVERLAP", 10)
 # --- ml_worker (owned by the ml_worker app) --------------------------------------
 # Threshold a new classifier version starts with (reject when P(injurious) >= it); calibrate per version.
 GAUNTLET_DEFAULT_THRESHOLD = float(env.env_str("GAUNTLET_DEFAULT_THRESHOLD", "0.5"))
+# Share of newly verified adversarial examples held out of training (by a hash of the text), so
+# version comparisons and the robustness matrix are computed on examples no version trained on.
+GAUNTLET_HELDOUT_FRACTION = float(env.env_str("GAUNTLET_HELDOUT_FRACTION", "0.2"))
 # Examples per bulk-scoring task and per forward pass.
 GAUNTLET_SCORE_BATCH_SIZE = env.env_int("GAUNTLET_SCORE_BATCH_SIZE", 512)
 GAUNTLET_SCORE_FORWARD_BATCH = env.env_int("GAUNTLET_SCORE_FORWARD_BATCH", 32)
