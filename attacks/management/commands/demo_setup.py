@@ -34,6 +34,7 @@ from attacks.simulation.config import simulation_config
 from attacks.simulation.runner import simulation_run
 from gauntlet.accounts.models import Qualification, Role, User
 from gauntlet.accounts.services import account_create
+from gauntlet.errors import DomainError
 from gauntlet.workqueue.models import Queue, QueueState
 from gauntlet.workqueue.services import items_add, queue_create, queue_set_state
 from labeling.kinds import INJURY_LABEL
@@ -41,7 +42,7 @@ from labeling.models import Example, InjuryLabel
 from labeling.services.imports.parsing import parse_rows
 from labeling.services.imports.service import examples_import
 from ml_worker.core.story_kinds import story_kinds_examples
-from ml_worker.models import ClassifierVersion
+from ml_worker.models import LOADABLE_STATUSES, ClassifierVersion
 from ml_worker.services.registry import classifier_bootstrap
 from ml_worker.tasks import score_unscored
 
@@ -113,18 +114,32 @@ class Command(BaseCommand):
 
     def _classifier(self, *, round: bool) -> None:  # noqa: A002
         classifier_bootstrap()
-        if round and not ClassifierVersion.objects.filter(name=TRAINED_NAME).exists():
+        existing = ClassifierVersion.objects.filter(name=TRAINED_NAME).first()
+        if round and existing is not None and existing.status not in LOADABLE_STATUSES:
+            raise CommandError(self._interrupted(f"{TRAINED_NAME} is {existing.status}"))
+        if round and existing is None:
             self.stdout.write(
                 f"Simulating a first round of the loop ({TRAINED_NAME}: label, train, calibrate, attack, "
                 "verify; a few minutes on a laptop CPU)…"
             )
-            result = simulation_run(rounds=1, seed=2026, config=simulation_config("demo"), tag=DEMO_TAG)
+            try:
+                result = simulation_run(rounds=1, seed=2026, config=simulation_config("demo"), tag=DEMO_TAG)
+            except DomainError as error:  # e.g. the batches of a round that was stopped half way
+                raise CommandError(self._interrupted(str(error))) from error
             (first,) = result["rounds"]
             self.stdout.write(
                 f"{TRAINED_NAME}: held-out AUC {first['held_out_auc']}, threshold "
                 f"{first['classifier_version']['threshold']:.4g}, {first['verified_adversarial']} verified "
                 f"adversarial example(s) from {first['candidates']} candidate(s)."
             )
+
+    @staticmethod
+    def _interrupted(why: str) -> str:
+        return (
+            f"An earlier demo_setup stopped during its simulated round ({why}). Start from a fresh "
+            "database (on the embedded default: delete var/gauntlet.sqlite3 and run make demo again), "
+            "or run demo_setup --no-round."
+        )
 
     def _where_to_click(self) -> None:
         version = ClassifierVersion.objects.filter(name=TRAINED_NAME).first()
