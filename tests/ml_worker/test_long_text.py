@@ -5,7 +5,9 @@ it, and training leaves it out and says so."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.utils import timezone
+from django.utils.html import escape
 
 from labeling.models import Consensus, InjuryLabel
 from ml_worker import runtime, tasks
@@ -20,7 +22,7 @@ LONG_COMPLETION = " ".join(["max hurt the cat ."] * 60)
 
 
 def test_an_over_long_completion_is_recorded_unscorable_once_and_never_retried(
-    tiny_version, manager_client, monkeypatch: pytest.MonkeyPatch
+    tiny_version, manager, manager_client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     short = example_create("anna went to the river .", "max smiled .")
     long = example_create("anna went to the river .", LONG_COMPLETION)
@@ -41,6 +43,10 @@ def test_an_over_long_completion_is_recorded_unscorable_once_and_never_retried(
     rows = {row["id"]: row for row in manager_client.get("/api/v1/examples/").json()["results"]}
     assert rows[long.pk]["unscorable"] == refusal.reason
     assert rows[short.pk]["unscorable"] is None
+    page = Client()
+    page.force_login(manager)
+    listing = page.get("/manage/data/examples/").content.decode()
+    assert "Unscorable" in listing and escape(refusal.reason) in listing  # the reason, on the page
 
 
 def test_training_leaves_out_an_over_long_completion_and_says_so(
