@@ -11,24 +11,24 @@ def money_as_integers_on_sqlite(apps, schema_editor):
     if schema_editor.connection.vendor != "sqlite":
         return
     with schema_editor.connection.cursor() as cursor:
-        for column in ('hourly_rate',):
+        for column in ("hourly_rate",):
+            # The column names are the constants of the loop above, never input.
             cursor.execute(
-                f'UPDATE "accounts_contractorprofile" SET "{column}" = CAST(ROUND("{column}" * 10000) AS INTEGER)'
+                f'UPDATE "accounts_contractorprofile" SET "{column}" = CAST(ROUND("{column}" * 10000) AS INTEGER)'  # noqa: S608
                 f' WHERE "{column}" IS NOT NULL'
             )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='contractorprofile',
-            name='hourly_rate',
-            field=gauntlet.common.money.MoneyField(decimal_places=2, default=Decimal('15.00'), max_digits=8),
+            model_name="contractorprofile",
+            name="hourly_rate",
+            field=gauntlet.common.money.MoneyField(decimal_places=2, default=Decimal("15.00"), max_digits=8),
         ),
         migrations.RunPython(money_as_integers_on_sqlite, migrations.RunPython.noop),
     ]

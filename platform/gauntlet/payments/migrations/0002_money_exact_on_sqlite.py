@@ -10,24 +10,26 @@ def money_as_integers_on_sqlite(apps, schema_editor):
     if schema_editor.connection.vendor != "sqlite":
         return
     with schema_editor.connection.cursor() as cursor:
-        for column in ('amount',):
+        for column in ("amount",):
+            # The column names are the constants of the loop above, never input.
             cursor.execute(
-                f'UPDATE "payments_ledgerentry" SET "{column}" = CAST(ROUND("{column}" * 10000) AS INTEGER)'
+                f'UPDATE "payments_ledgerentry" SET "{column}" = CAST(ROUND("{column}" * 10000) AS INTEGER)'  # noqa: S608
                 f' WHERE "{column}" IS NOT NULL'
             )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0001_initial'),
+        ("payments", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ledgerentry',
-            name='amount',
-            field=gauntlet.common.money.MoneyField(decimal_places=4, help_text='Negative for deductions.', max_digits=12),
+            model_name="ledgerentry",
+            name="amount",
+            field=gauntlet.common.money.MoneyField(
+                decimal_places=4, help_text="Negative for deductions.", max_digits=12
+            ),
         ),
         migrations.RunPython(money_as_integers_on_sqlite, migrations.RunPython.noop),
     ]

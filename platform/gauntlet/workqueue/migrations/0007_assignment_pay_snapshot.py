@@ -33,55 +33,79 @@ def money_as_integers_on_sqlite(apps, schema_editor):
         return
     with schema_editor.connection.cursor() as cursor:
         for column in ("pay_per_task", "hourly_rate", "bonus_amount"):
+            # The column names are the constants of the loop above, never input.
             cursor.execute(
-                f'UPDATE "workqueue_queue" SET "{column}" = CAST(ROUND("{column}" * 10000) AS INTEGER)'
+                f'UPDATE "workqueue_queue" SET "{column}" = CAST(ROUND("{column}" * 10000) AS INTEGER)'  # noqa: S608
                 f' WHERE "{column}" IS NOT NULL'
             )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workqueue', '0006_activity_clock'),
+        ("workqueue", "0006_activity_clock"),
     ]
 
     operations = [
         # Money stored exactly on SQLite too (PostgreSQL: the same numeric columns, no change).
         migrations.AlterField(
-            model_name='queue',
-            name='pay_per_task',
-            field=gauntlet.common.money.MoneyField(decimal_places=4, default=Decimal('0'), max_digits=10),
+            model_name="queue",
+            name="pay_per_task",
+            field=gauntlet.common.money.MoneyField(decimal_places=4, default=Decimal("0"), max_digits=10),
         ),
         migrations.AlterField(
-            model_name='queue',
-            name='hourly_rate',
-            field=gauntlet.common.money.MoneyField(blank=True, decimal_places=2, help_text="Hourly queues: pay per active hour; empty means each contractor's own rate.", max_digits=8, null=True),
+            model_name="queue",
+            name="hourly_rate",
+            field=gauntlet.common.money.MoneyField(
+                blank=True,
+                decimal_places=2,
+                help_text="Hourly queues: pay per active hour; empty means each contractor's own rate.",
+                max_digits=8,
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='queue',
-            name='bonus_amount',
-            field=gauntlet.common.money.MoneyField(decimal_places=4, default=Decimal('0'), help_text='Bonus per success (attack queues: per verified adversarial example).', max_digits=10),
+            model_name="queue",
+            name="bonus_amount",
+            field=gauntlet.common.money.MoneyField(
+                decimal_places=4,
+                default=Decimal("0"),
+                help_text="Bonus per success (attack queues: per verified adversarial example).",
+                max_digits=10,
+            ),
         ),
         migrations.RunPython(money_as_integers_on_sqlite, migrations.RunPython.noop),
         migrations.AddField(
-            model_name='assignment',
-            name='pay_amount',
-            field=gauntlet.common.money.MoneyField(blank=True, decimal_places=4, help_text="Per task: the task's pay. Hourly: the rate per active hour (the queue's, or the contractor's own when the queue had none).", max_digits=10, null=True),
+            model_name="assignment",
+            name="pay_amount",
+            field=gauntlet.common.money.MoneyField(
+                blank=True,
+                decimal_places=4,
+                help_text="Per task: the task's pay. Hourly: the rate per active hour (the queue's, or the contractor's own when the queue had none).",
+                max_digits=10,
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='pay_currency',
-            field=models.CharField(blank=True, db_default='', max_length=3),
+            model_name="assignment",
+            name="pay_currency",
+            field=models.CharField(blank=True, db_default="", max_length=3),
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='pay_max_minutes',
-            field=models.PositiveIntegerField(blank=True, help_text='Hourly: active minutes paid at most.', null=True),
+            model_name="assignment",
+            name="pay_max_minutes",
+            field=models.PositiveIntegerField(
+                blank=True, help_text="Hourly: active minutes paid at most.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='pay_mode',
-            field=models.CharField(blank=True, choices=[('per_task', 'Per task'), ('hourly', 'Hourly (active time)')], db_default='', max_length=16),
+            model_name="assignment",
+            name="pay_mode",
+            field=models.CharField(
+                blank=True,
+                choices=[("per_task", "Per task"), ("hourly", "Hourly (active time)")],
+                db_default="",
+                max_length=16,
+            ),
         ),
         migrations.RunPython(freeze_open_work, migrations.RunPython.noop),
     ]
