@@ -122,7 +122,7 @@ def test_skip_invalid_lands_the_good_rows_and_reports_the_rest(tmp_path: Path) -
         {
             "row": 5,
             "field": "source",
-            "reason": "source 'nowhere' is not one of generator, manual, tool_assisted, paraphrase, import",
+            "reason": "source 'nowhere' is not one of generator, manual, tool_assisted, paraphrase, word_attack, import",
         }
     ]
     assert Example.objects.count() == 3

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import psycopg
 import pytest
+from django.db.models import F
 
 from gauntlet.accounts.models import User
-from gauntlet.workqueue.models import Queue
+from gauntlet.workqueue.models import Assignment, Queue
 from gauntlet.workqueue.services import claim_function
 from labeling.models import Consensus
 from tests.conftest import client_for
@@ -87,6 +89,9 @@ def _cycle(queue: Queue, rater: User, statements: list[str]) -> tuple[list[str],
     claim = [_shape(sql) for sql in statements]
     assignment = claimed.json()["assignment"]
     assert assignment is not None, claimed.json()
+    # A person reads the task for a few seconds before answering; the activity clock then has whole
+    # seconds to count (under one second it counts nothing and writes nothing, a statement fewer).
+    Assignment.objects.filter(pk=assignment["id"]).update(claimed_at=F("claimed_at") - timedelta(seconds=5))
     statements.clear()
     submitted = client.post(
         f"/api/v1/assignments/{assignment['id']}/submit/", {"label": "injurious"}, format="json"
