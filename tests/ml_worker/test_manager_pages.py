@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -40,20 +42,27 @@ def test_every_manager_page_renders_for_managers_only(path: str) -> None:
     assert Client().get(path).status_code == 302  # to sign in
 
 
-def test_upload_lists_the_bad_row_and_lands_nothing() -> None:
+def _upload(client: Client, name: str, content: bytes, on_commit: Any) -> str:
+    """Upload a file as the Data page does; the import job it starts runs (Celery is eager here)
+    once the upload commits. Returns the job page's text."""
+    with on_commit(execute=True):
+        response = client.post("/manage/data/upload/", {"file": SimpleUploadedFile(name, content)})
+    assert response.status_code == 302 and response["Location"].startswith("/manage/data/imports/")
+    return client.get(response["Location"]).content.decode()
+
+
+def test_upload_lists_the_bad_row_and_lands_nothing(django_capture_on_commit_callbacks: Any) -> None:
     client = _client(new_manager())
     content = b'{"prompt": "A.", "completion": "B."}\n{"prompt": "", "completion": "C."}\n'
-    response = client.post("/manage/data/upload/", {"file": SimpleUploadedFile("bad.jsonl", content)})
-    assert response.status_code == 200
-    text = response.content.decode()
-    assert "nothing imported" in text and "prompt must not be empty" in text
+    text = _upload(client, "bad.jsonl", content, django_capture_on_commit_callbacks)
+    assert "nothing was imported" in text and "prompt must not be empty" in text
     assert not Example.objects.exists()
 
 
-def test_a_batch_becomes_an_open_queue_in_one_step() -> None:
+def test_a_batch_becomes_an_open_queue_in_one_step(django_capture_on_commit_callbacks: Any) -> None:
     client = _client(new_manager())
     content = b"".join(b'{"prompt": "Story %d.", "completion": "End %d."}\n' % (i, i) for i in range(4))
-    client.post("/manage/data/upload/", {"file": SimpleUploadedFile("good.jsonl", content)})
+    _upload(client, "good.jsonl", content, django_capture_on_commit_callbacks)
     listing = client.get("/manage/data/examples/", {"batch": "good"})
     assert "4 examples" in listing.content.decode()
     response = client.post(
@@ -117,6 +126,8 @@ def test_queue_form_reports_the_services_field_errors() -> None:
             "lease_seconds": 900,
             "pay_mode": "per_task",
             "pay_per_task": "0.10",
+            "currency": "USD",
+            "max_minutes_per_task": 30,
             "eligible_qualifications": ["qualified"],
             "kind_settings": "{}",
         },
