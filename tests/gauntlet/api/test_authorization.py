@@ -96,7 +96,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/classifiers/{version_id}/reliability/": _manager(200),
     "GET /api/v1/contractors/": _manager(200),
     "GET /api/v1/examples/": _manager(200),
-    "GET /api/v1/examples/import-jobs/{job_id}/": _manager(404),  # the world has no import job
+    "GET /api/v1/examples/import-jobs/{job_id}/": _manager(200),
     "GET /api/v1/generation-batches/{batch_id}/": _manager(404),  # the world has no generation batch
     "GET /api/v1/ledger/": _manager(200),
     "GET /api/v1/paraphrase-batches/{batch_id}/": _manager(200),

@@ -22,7 +22,7 @@ from gauntlet.payments.models import PayoutBatch
 from gauntlet.payments.services.payouts import payout_batch_close
 from gauntlet.workqueue.models import Assignment, PayMode, Queue, QueueState
 from gauntlet.workqueue.services import assignment_claim, assignment_submit, items_add
-from labeling.models import Example, InjuryLabel
+from labeling.models import Example, ImportJob, ImportJobState, InjuryLabel
 from labeling.services.examples import example_create
 from ml_worker.models import ClassifierVersion, TrainingRun, VersionStatus
 from ml_worker.services.training import training_run_create
@@ -51,6 +51,7 @@ class World:
     payout_batch: PayoutBatch
     training_run: TrainingRun
     paraphrase_batch_id: int
+    import_job: ImportJob
     examples: list[Example] = field(default_factory=list)
 
     def body_ids(self, path: str) -> dict[str, object]:
@@ -89,6 +90,7 @@ class World:
             "rater_id": self.contractor_a.pk,
             "batch_id": batch,
             "run_id": self.training_run.pk,
+            "job_id": self.import_job.pk,
         }
 
 
@@ -193,5 +195,14 @@ def build_world(tiny_checkpoint: Path) -> World:
         payout_batch=payout_batch,
         training_run=training_run,
         paraphrase_batch_id=paraphrase.pk,
+        # A finished import job, as the Data page leaves one (its file is not needed to read it).
+        import_job=ImportJob.objects.create(
+            source="imports/world.jsonl",
+            source_name="world.jsonl",
+            format="jsonl",
+            batch="world",
+            created_by=manager,
+            state=ImportJobState.SUCCEEDED,
+        ),
         examples=examples,
     )
