@@ -19,11 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rest_framework.exceptions import ValidationError
-
 from attacks.models import Condition
 from gauntlet.accounts.models import User
-from gauntlet.errors import Conflict
+from gauntlet.errors import Conflict, Invalid
 from gauntlet.workqueue.models import Assignment, Queue, WorkItem
 from gauntlet.workqueue.registry import TaskKind
 from labeling.kinds import ExampleInjuryLabelKind
@@ -44,7 +42,7 @@ def _settings_object(kind_settings: Any) -> dict[str, Any]:
     if kind_settings is None:
         return {}
     if not isinstance(kind_settings, dict):
-        raise ValidationError({"kind_settings": ["An object (or left out)."]})
+        raise Invalid.in_fields({"kind_settings": ["An object (or left out)."]})
     return kind_settings
 
 
@@ -63,9 +61,11 @@ class RewriteKind(TaskKind):
     def validate_item_payload(self, *, queue: Queue, payload: dict[str, Any]) -> dict[str, Any]:
         value = payload.get("example_id") if isinstance(payload, dict) else None
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValidationError({"example_id": ["example_id must be the seed example's id (an integer)."]})
+            raise Invalid.in_fields(
+                {"example_id": ["example_id must be the seed example's id (an integer)."]}
+            )
         if not Example.objects.filter(pk=value).exists():
-            raise ValidationError({"example_id": [f"There is no example {value}."]})
+            raise Invalid.in_fields({"example_id": [f"There is no example {value}."]})
         return {"example_id": value}
 
     label = "Rewrite (attack)"
@@ -91,7 +91,7 @@ class RewriteKind(TaskKind):
             else:
                 cleaned["verification_queue_id"] = target
         if errors:
-            raise ValidationError({"kind_settings": errors})
+            raise Invalid.in_fields({"kind_settings": errors})
         return cleaned
 
     def settings(self, queue: Queue) -> RewriteSettings:
@@ -159,7 +159,7 @@ class RewriteKind(TaskKind):
 
         session = RewriteSession.objects.filter(assignment=assignment).first()
         if session is None or session.status != SessionStatus.SUBMITTED or session.result_id is None:
-            raise ValidationError(
+            raise Invalid.in_fields(
                 {
                     "non_field_errors": [
                         "Rewrites are submitted through POST /api/v1/rewrite-sessions/{id}/submit/, "
@@ -195,8 +195,8 @@ class VerificationKind(ExampleInjuryLabelKind):
         errors: dict[str, Any] = {}
         try:
             cleaned = super().clean_settings(queue=queue, kind_settings=raw)
-        except ValidationError as exc:
-            detail = exc.detail.get("kind_settings") if isinstance(exc.detail, dict) else exc.detail
+        except Invalid as exc:
+            detail = exc.fields.get("kind_settings")
             if isinstance(detail, dict):
                 errors.update(detail)
             else:
@@ -208,7 +208,7 @@ class VerificationKind(ExampleInjuryLabelKind):
             else:
                 cleaned["fillers_per_submission"] = fillers
         if errors:
-            raise ValidationError({"kind_settings": errors})
+            raise Invalid.in_fields({"kind_settings": errors})
         return cleaned
 
     def on_item_complete(self, *, item: WorkItem) -> None:

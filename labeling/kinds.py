@@ -22,8 +22,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from rest_framework.exceptions import ValidationError
-
+from gauntlet.errors import Invalid
 from gauntlet.workqueue.models import Assignment, Queue, WorkItem
 from gauntlet.workqueue.registry import TaskKind
 from labeling.models import Comparison, ComparisonOutcome, ComparisonPair, Example, InjuryLabel, Label
@@ -43,9 +42,9 @@ COMPARISON_CHOICES = [
 def _example_id(payload: dict[str, Any], key: str = "example_id") -> int:
     value = payload.get(key)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError({key: [f"{key} must be an example id (an integer)."]})
+        raise Invalid.in_fields({key: [f"{key} must be an example id (an integer)."]})
     if not Example.objects.filter(pk=value).exists():
-        raise ValidationError({key: [f"There is no example {value}."]})
+        raise Invalid.in_fields({key: [f"There is no example {value}."]})
     return value
 
 
@@ -54,9 +53,9 @@ def _note(data: dict[str, Any]) -> str:
     if note is None:
         return ""
     if not isinstance(note, str):
-        raise ValidationError({"note": ["note must be text."]})
+        raise Invalid.in_fields({"note": ["note must be text."]})
     if len(note) > MAX_NOTE_CHARS:
-        raise ValidationError({"note": [f"note is limited to {MAX_NOTE_CHARS} characters."]})
+        raise Invalid.in_fields({"note": [f"note is limited to {MAX_NOTE_CHARS} characters."]})
     return note.strip()
 
 
@@ -78,19 +77,19 @@ class ExampleInjuryLabelKind(TaskKind):
         if kind_settings is None:
             return {}
         if not isinstance(kind_settings, dict):
-            raise ValidationError({"kind_settings": ["An object (or left out)."]})
+            raise Invalid.in_fields({"kind_settings": ["An object (or left out)."]})
         unknown = sorted(set(kind_settings) - set(CONSENSUS_SETTINGS))
         if unknown:
-            raise ValidationError(
+            raise Invalid.in_fields(
                 {"kind_settings": {key: ["Not a setting of this kind."] for key in unknown}}
             )
         probe = Queue(kind=queue.kind, overlap=queue.overlap, kind_settings=kind_settings)
-        consensus_settings(probe, strict=True)  # raises ValidationError({"kind_settings": [...]})
+        consensus_settings(probe, strict=True)  # raises Invalid({"kind_settings": [...]})
         return dict(kind_settings)
 
     def validate_item_payload(self, *, queue: Queue, payload: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(payload, dict):
-            raise ValidationError({"payload": ["payload must be an object with example_id."]})
+            raise Invalid.in_fields({"payload": ["payload must be an object with example_id."]})
         return {"example_id": _example_id(payload)}
 
     def item_author_id(self, *, queue: Queue, payload: dict[str, Any]) -> int | None:
@@ -99,7 +98,7 @@ class ExampleInjuryLabelKind(TaskKind):
     def validate_gold_answer(self, *, queue: Queue, answer: Any) -> Any:
         value = answer.get("label") if isinstance(answer, dict) else answer
         if value not in (InjuryLabel.INJURIOUS, InjuryLabel.NOT_INJURIOUS):
-            raise ValidationError(
+            raise Invalid.in_fields(
                 {"gold_answer": ["A gold answer is injurious or not_injurious (unsure is never gold)."]}
             )
         return {"label": value}
@@ -115,10 +114,10 @@ class ExampleInjuryLabelKind(TaskKind):
 
     def validate_submission(self, *, assignment: Assignment, data: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(data, dict):
-            raise ValidationError({"label": ["Send an object with label (and optionally note)."]})
+            raise Invalid.in_fields({"label": ["Send an object with label (and optionally note)."]})
         label = data.get("label")
         if label not in InjuryLabel.values:
-            raise ValidationError({"label": [f"label must be one of {', '.join(InjuryLabel.values)}."]})
+            raise Invalid.in_fields({"label": [f"label must be one of {', '.join(InjuryLabel.values)}."]})
         return {"label": label, "note": _note(data)}
 
     def on_submit(self, *, assignment: Assignment, result: dict[str, Any]) -> None:
@@ -167,13 +166,13 @@ class QualityComparisonKind(TaskKind):
 
     def validate_item_payload(self, *, queue: Queue, payload: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(payload, dict):
-            raise ValidationError({"payload": ["payload must be an object."]})
+            raise Invalid.in_fields({"payload": ["payload must be an object."]})
         if "pair_id" in payload:
             pair_id = payload["pair_id"]
             if isinstance(pair_id, bool) or not isinstance(pair_id, int):
-                raise ValidationError({"pair_id": ["pair_id must be an integer."]})
+                raise Invalid.in_fields({"pair_id": ["pair_id must be an integer."]})
             if not ComparisonPair.objects.filter(pk=pair_id).exists():
-                raise ValidationError({"pair_id": [f"There is no comparison pair {pair_id}."]})
+                raise Invalid.in_fields({"pair_id": [f"There is no comparison pair {pair_id}."]})
         else:
             from labeling.services.comparisons import comparison_pair_create
 
@@ -182,7 +181,7 @@ class QualityComparisonKind(TaskKind):
             for key in ("system_a", "system_b"):
                 value = payload.get(key, "")
                 if not isinstance(value, str) or not value.strip() or len(value) > 100:
-                    raise ValidationError({key: [f"{key} must name the system (1 to 100 characters)."]})
+                    raise Invalid.in_fields({key: [f"{key} must name the system (1 to 100 characters)."]})
                 systems[key] = value.strip()
             try:
                 pair_id = comparison_pair_create(
@@ -192,13 +191,13 @@ class QualityComparisonKind(TaskKind):
                     system_b=systems["system_b"],
                 ).pk
             except ValueError as exc:
-                raise ValidationError({"example_b_id": [f"{exc}."]}) from exc
+                raise Invalid.in_fields({"example_b_id": [f"{exc}."]}) from exc
         return {"pair_id": pair_id, "shown_first": secrets.choice(("a", "b"))}
 
     def validate_gold_answer(self, *, queue: Queue, answer: Any) -> Any:
         value = answer.get("outcome") if isinstance(answer, dict) else answer
         if value not in ComparisonOutcome.values:
-            raise ValidationError(
+            raise Invalid.in_fields(
                 {"gold_answer": ["A comparison gold answer is A, B or tie (de-randomised)."]}
             )
         return {"outcome": value}
@@ -222,7 +221,7 @@ class QualityComparisonKind(TaskKind):
 
     def validate_submission(self, *, assignment: Assignment, data: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(data, dict) or data.get("answer") not in ComparisonOutcome.values:
-            raise ValidationError({"answer": ["answer must be A, B or tie."]})
+            raise Invalid.in_fields({"answer": ["answer must be A, B or tie."]})
         return {"answer": data["answer"], "note": _note(data)}
 
     @staticmethod

@@ -16,7 +16,6 @@ from django.contrib import messages  # noqa: E402
 from django.core.paginator import Paginator  # noqa: E402
 from django.http import HttpRequest, HttpResponse  # noqa: E402
 from django.shortcuts import get_object_or_404, redirect, render  # noqa: E402
-from rest_framework.exceptions import APIException  # noqa: E402
 
 from attacks import reports  # noqa: E402
 from attacks.models import AdversarialExample, AttackSource, ParaphraseBatch, RewriteEdit  # noqa: E402
@@ -167,7 +166,7 @@ def paraphrase_batch_launch(request: HttpRequest) -> HttpResponse:
                 paraphraser=values["paraphraser"],
                 round=values["round"] or None,
             )
-        except (DomainError, APIException) as exc:
+        except DomainError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"Paraphrase batch {batch.pk} launched.")

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from gauntlet.accounts.models import User
 from gauntlet.audit.services import audit_record
+from gauntlet.errors import Invalid
 from gauntlet.workqueue import registry
 from gauntlet.workqueue.exceptions import AssignmentConflict
 from labeling.models import Consensus, InjuryLabel
@@ -32,12 +32,12 @@ def consensus_adjudicate(*, consensus: Consensus, label: str, by: User, note: st
     Side effects: the Consensus row becomes decided and final with method ``adjudicated``
     (confidence 1, the raters' agreement kept); an ``consensus.adjudicated`` audit record names the
     manager; the item's kind is told through ``on_consensus_adjudicated`` when it has one (the
-    verification kind records the attack's verdict). Raises ``ValidationError`` (400) for another
+    verification kind records the attack's verdict). Raises ``Invalid`` (400) for another
     label and :class:`AssignmentConflict` (409) when the consensus is not awaiting adjudication (still
     escalated, or already decided). Idempotent for a repeated identical decision.
     """
     if label not in ADJUDICATION_LABELS:
-        raise ValidationError(
+        raise Invalid.in_fields(
             {"label": [f"Decide {' or '.join(ADJUDICATION_LABELS)}; unsure decides nothing."]}
         )
     locked = (

@@ -24,7 +24,6 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from gauntlet.agreement.consensus import (
     DAWID_SKENE,
@@ -34,6 +33,7 @@ from gauntlet.agreement.consensus import (
     needs_escalation,
 )
 from gauntlet.agreement.counting import majority_count
+from gauntlet.errors import Invalid
 from gauntlet.workqueue.models import ItemState, Queue, WorkItem
 from labeling.models import Consensus, InjuryLabel
 from labeling.selectors import gold_labels, label_rows, labels_counted
@@ -56,7 +56,7 @@ class ConsensusSettings:
 def consensus_settings(queue: Queue, *, strict: bool = False) -> ConsensusSettings:
     """The queue's consensus settings from ``kind_settings``, with defaults.
 
-    Nonsense values raise ``ValidationError`` (a 400) when ``strict``; otherwise
+    Nonsense values raise :class:`~gauntlet.errors.Invalid` (a 400) when ``strict``; otherwise
     (inside a contractor's submission, which must not fail for a manager's typo)
     they are logged and replaced by the defaults.
     """
@@ -72,7 +72,7 @@ def consensus_settings(queue: Queue, *, strict: bool = False) -> ConsensusSettin
             raise ValueError("agreement_threshold is 0..1; escalation_step and max_judgments are at least 1")
     except (TypeError, ValueError) as exc:
         if strict:
-            raise ValidationError({"kind_settings": [f"Bad consensus settings: {exc}."]}) from exc
+            raise Invalid.in_fields({"kind_settings": [f"Bad consensus settings: {exc}."]}) from exc
         logger.warning("queue %s has bad consensus settings (%s); using the defaults", queue.pk, exc)
         return ConsensusSettings("majority", 0.0, DEFAULT_ESCALATION_STEP, queue.overlap)
     return ConsensusSettings(method, threshold, step, max(cap, queue.overlap))
@@ -192,7 +192,7 @@ def _fit(queue: Queue, settings: ConsensusSettings) -> dict[Any, ItemConsensus]:
 def queue_consensus_recompute(*, queue: Queue) -> int:
     """Recompute the consensus of every completed item of an injury-label queue with the
     queue's method (Dawid–Skene fits the whole queue). Escalates nothing; returns the
-    number of rows written. Idempotent. Raises ``ValidationError`` (400) for bad settings.
+    number of rows written. Idempotent. Raises ``Invalid`` (400) for bad settings.
 
     Reads everything first, then writes in batches of ``UPSERT_BATCH`` rows, each its own
     short transaction: a refit of a million labels never holds the Consensus rows a

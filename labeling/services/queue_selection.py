@@ -26,10 +26,9 @@ from django.db.models import IntegerField, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from gauntlet.accounts.models import User
-from gauntlet.errors import Conflict
+from gauntlet.errors import Conflict, Invalid
 from gauntlet.workqueue import registry
 from gauntlet.workqueue.models import ItemState, Queue, QueueState, WorkItem
 from gauntlet.workqueue.services import queue_create, queue_set_state
@@ -75,7 +74,7 @@ def queue_items_add_examples(
 
     Side effects: locks the queue row; inserts work items. Idempotent: adding the same
     selection again adds nothing (every example is counted in ``already_in_queue``).
-    Raises :class:`~gauntlet.errors.Conflict` for a closed queue and a 400 ``ValidationError`` for
+    Raises :class:`~gauntlet.errors.Conflict` for a closed queue and :class:`~gauntlet.errors.Invalid` (400) for
     a queue whose kind does not take examples.
     """
     started = time.monotonic()
@@ -83,7 +82,7 @@ def queue_items_add_examples(
     if locked.state == QueueState.CLOSED:
         raise Conflict("queue_closed", "This queue is closed; it takes no new items.")
     if locked.kind not in example_queue_kinds():
-        raise ValidationError(
+        raise Invalid.in_fields(
             {
                 "queue": [
                     f"A {locked.kind} queue does not take examples; choose a queue of kind "
@@ -99,7 +98,7 @@ def queue_items_add_examples(
         )
         if missing:
             shown = ", ".join(str(n) for n in missing[:20]) + (" …" if len(missing) > 20 else "")
-            raise ValidationError({"example_ids": [f"No example with id {shown}."]})
+            raise Invalid.in_fields({"example_ids": [f"No example with id {shown}."]})
     in_selection = Q(pk__in=examples.values("pk"))
     n_filtered = examples.count()
     overlap = examples.filter(pk__in=distinct_extra).count() if distinct_extra else 0
@@ -165,13 +164,13 @@ def queue_create_from_examples(
     invalid (Django ``ValidationError``, field by field) or the selection is empty (400).
     With ``open_queue`` the queue is opened once its items are in."""
     if kind not in example_queue_kinds():
-        raise ValidationError(
+        raise Invalid.in_fields(
             {"kind": [f"A queue from a selection is of kind {' or '.join(example_queue_kinds())}."]}
         )
     queue = queue_create(created_by=created_by, name=name, kind=kind, **fields)
     report = queue_items_add_examples(queue=queue, examples=examples)
     if report.added == 0:
-        raise ValidationError({"selection": ["The selection matches no example; widen the filters."]})
+        raise Invalid.in_fields({"selection": ["The selection matches no example; widen the filters."]})
     if open_queue and queue.state != QueueState.OPEN:
         queue = queue_set_state(queue=queue, state=QueueState.OPEN, actor=created_by)
     return queue, report

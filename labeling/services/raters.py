@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from django.db import transaction
-from rest_framework.exceptions import ValidationError
 
 from gauntlet.accounts.models import ContractorProfile, Qualification, User
 from gauntlet.accounts.services import contractor_set_qualification
+from gauntlet.errors import Invalid
 
 
 def _require_contractor(rater: User) -> None:
     if not rater.is_contractor or not ContractorProfile.objects.filter(user=rater).exists():
-        raise ValidationError({"rater": ["Only contractors can be put on probation or blocked."]})
+        raise Invalid.in_fields({"rater": ["Only contractors can be put on probation or blocked."]})
 
 
 @transaction.atomic

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import APIException
 
 from gauntlet.accounts.models import User
 from gauntlet.errors import DomainError
@@ -43,7 +42,7 @@ def adjudication_decide(request: HttpRequest, consensus_id: int) -> HttpResponse
             by=cast(User, request.user),
             note=request.POST.get("note", "")[:2000],
         )
-    except (DomainError, APIException) as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Example {consensus.example_id} decided: {request.POST.get('label')}.")

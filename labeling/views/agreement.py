@@ -8,9 +8,9 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import ValidationError
 
 from gauntlet.accounts.models import User
+from gauntlet.errors import Invalid
 from gauntlet.web.decorators import role_required
 from gauntlet.workqueue.models import Queue
 from labeling.selectors import queue_agreement, rater_audit
@@ -84,8 +84,8 @@ def rater_standing_change(request: HttpRequest, rater_id: int, action: str) -> H
     note = request.POST.get("note", "").strip()[:2000]
     try:
         change(rater=rater, by=cast(User, request.user), note=note)
-    except ValidationError as exc:
-        messages.error(request, " ".join(str(m) for msgs in cast(dict, exc.detail).values() for m in msgs))
+    except Invalid as exc:
+        messages.error(request, " ".join(str(m) for msgs in exc.fields.values() for m in msgs))
     else:
         done = "blocked (open leases released)" if action == "block" else "put on probation"
         messages.success(request, f"{rater.email} {done}.")

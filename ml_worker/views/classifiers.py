@@ -15,7 +15,6 @@ from django.contrib import messages  # noqa: E402
 from django.http import HttpRequest, HttpResponse  # noqa: E402
 from django.shortcuts import get_object_or_404, redirect, render  # noqa: E402
 from django.views.decorators.http import require_POST  # noqa: E402
-from rest_framework.exceptions import APIException  # noqa: E402
 
 from gauntlet.accounts.models import User  # noqa: E402
 from gauntlet.errors import DomainError
@@ -85,7 +84,7 @@ def training_run_start(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"] or None,
                 config=config,
             )
-        except (DomainError, APIException) as exc:
+        except DomainError as exc:
             form.add_error(None, str(exc))
         else:
             return redirect("ml_worker_manage:training-run", run_id=run.pk)
@@ -122,7 +121,7 @@ def classifier_promote(request: HttpRequest, version_id: int) -> HttpResponse:
     version = get_object_or_404(ClassifierVersion, pk=version_id)
     try:
         version = classifier_version_promote(version=version, actor=cast(User, request.user))
-    except (DomainError, APIException) as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"{version.name} is now the active classifier.")

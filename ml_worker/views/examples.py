@@ -11,10 +11,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from rest_framework.exceptions import APIException, ValidationError
 
 from gauntlet.accounts.models import User
-from gauntlet.errors import DomainError
+from gauntlet.errors import DomainError, Invalid, fields_text
 from gauntlet.web.decorators import role_required
 from labeling.example_search import CONSENSUS_FILTERS, example_batches
 from labeling.models import Source
@@ -115,8 +114,8 @@ def queue_from_selection(request: HttpRequest) -> HttpResponse:
                 )
             except DjangoValidationError as exc:
                 messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
-            except (ValidationError, APIException) as exc:
-                messages.error(request, _detail(exc.detail))
+            except Invalid as exc:  # the fields' problems, "selection: The selection matches no example; …"
+                messages.error(request, fields_text(exc.fields) if exc.fields else exc.message)
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
@@ -128,11 +127,3 @@ def queue_from_selection(request: HttpRequest) -> HttpResponse:
         errors = {**selection_form.errors, **queue_form.errors}
         messages.error(request, "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in errors.items()))
     return redirect(f"{reverse('ml_worker_manage:examples')}?{request.POST.get('query', '')}")
-
-
-def _detail(detail: Any) -> str:
-    if isinstance(detail, dict):
-        return "; ".join(f"{k}: {_detail(v)}" for k, v in detail.items())
-    if isinstance(detail, list):
-        return " ".join(_detail(d) for d in detail)
-    return str(detail)

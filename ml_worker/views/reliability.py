@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import APIException
 
 from gauntlet.accounts.models import User
 from gauntlet.common.enqueue import task_send_on_commit
@@ -79,7 +78,7 @@ def threshold_propose(request: HttpRequest, version_id: int) -> HttpResponse:
         )
     except ValueError:
         messages.error(request, "The bound is a number between 0.5 and 1 and min pairs a whole number.")
-    except (DomainError, APIException) as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Proposed threshold {decision.threshold:g}; approve or reject it below.")
@@ -96,7 +95,7 @@ def threshold_decide(request: HttpRequest, decision_id: int, verdict: str) -> Ht
     approver: User = request.user  # type: ignore[assignment]
     try:
         decide(decision=decision, approver=approver, note=request.POST.get("note", "")[:2000])
-    except (DomainError, APIException) as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Threshold decision {decision.pk} {verdict}d.")

@@ -74,12 +74,7 @@ _CODES = {
 }
 
 
-def _message(detail: Any) -> str:
-    if isinstance(detail, list):
-        return " ".join(_message(d) for d in detail)
-    if isinstance(detail, dict):
-        return "; ".join(f"{k}: {_message(v)}" for k, v in detail.items())
-    return str(detail)
+_message = errors.fields_text
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -35,6 +35,22 @@ class DomainError(Exception):
 class Invalid(DomainError):
     """The input is wrong; ``fields`` names what to fix."""
 
+    @classmethod
+    def in_fields(cls, fields: Mapping[str, Any], code: str = "validation_error") -> Invalid:
+        """Problems with named input fields (``{field: [problem, …]}``, possibly nested), the
+        message naming each: ``"Invalid input: label: label must be one of …"``."""
+        return cls(code, "Invalid input: " + fields_text(fields), fields)
+
+
+def fields_text(detail: Any) -> str:
+    """Field problems as one line: a list's items joined by spaces, a mapping's as ``field: …``
+    joined by ``; `` (the wording of every ``validation_error`` message)."""
+    if isinstance(detail, list):
+        return " ".join(fields_text(item) for item in detail)
+    if isinstance(detail, Mapping):
+        return "; ".join(f"{key}: {fields_text(value)}" for key, value in detail.items())
+    return str(detail)
+
 
 class Forbidden(DomainError):
     """This caller may not do this (role, standing, ownership)."""

@@ -156,9 +156,7 @@ def test_filters_by_source_consensus_and_latest_score(manager: User) -> None:
 
 
 def test_a_closed_queue_or_a_comparison_queue_takes_no_selection(manager: User) -> None:
-    from rest_framework.exceptions import ValidationError
-
-    from gauntlet.errors import Conflict
+    from gauntlet.errors import Conflict, Invalid
 
     _examples(2, batch="b1")
     closed = _queue(manager)
@@ -166,15 +164,15 @@ def test_a_closed_queue_or_a_comparison_queue_takes_no_selection(manager: User) 
     with pytest.raises(Conflict, match="closed"):
         queue_items_add_examples(queue=closed, examples=Example.objects.all())
     comparison = queue_create(created_by=manager, name="cmp", kind="quality_comparison")
-    with pytest.raises(ValidationError, match="does not take examples"):
+    with pytest.raises(Invalid, match="does not take examples"):
         queue_items_add_examples(queue=comparison, examples=Example.objects.all())
     assert not WorkItem.objects.exists()
 
 
 def test_create_from_selection_in_one_step_writes_nothing_when_the_selection_is_empty(manager: User) -> None:
-    from rest_framework.exceptions import ValidationError
+    from gauntlet.errors import Invalid
 
-    with pytest.raises(ValidationError, match="matches no example"):
+    with pytest.raises(Invalid, match="matches no example"):
         queue_create_from_examples(
             created_by=manager, name="empty", kind="injury_label", examples=Example.objects.none()
         )

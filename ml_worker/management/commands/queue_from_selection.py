@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from rest_framework.exceptions import APIException
 
 from gauntlet.errors import DomainError
 from gauntlet.workqueue.models import Queue, QueueState
@@ -83,8 +82,6 @@ class Command(BaseCommand):
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
         except DomainError as exc:
             raise CommandError(exc.message) from exc
-        except APIException as exc:  # a kind's settings check (rest_framework ValidationError)
-            raise CommandError(str(exc.detail)) from exc
         queue.refresh_from_db()
         result = {**report.as_dict(), "queue_name": queue.name, "queue_state": queue.state}
         if options["json"]:

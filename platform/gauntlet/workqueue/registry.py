@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from rest_framework.exceptions import ValidationError
+from gauntlet.errors import Invalid
 
 if TYPE_CHECKING:
     from gauntlet.accounts.models import User
@@ -47,8 +47,8 @@ class TaskKind:
     ``"injury_labels"``, ``"comparisons"`` or None), ``has_consensus``, ``is_exportable`` and
     ``takes_examples`` (its items are examples, so a queue of it can be filled from a selection).
 
-    ``validate_*`` and ``clean_settings`` raise ``rest_framework.exceptions.ValidationError``
-    (a dict of field errors) for bad input; the API turns that into a 400.
+    ``validate_*`` and ``clean_settings`` raise :class:`~gauntlet.errors.Invalid` for bad input
+    (``Invalid.in_fields``: its ``fields`` say what to fix; the API turns it into a 400).
     """
 
     kind: str = ""
@@ -65,8 +65,8 @@ class TaskKind:
         if kind_settings in (None, {}):
             return {}
         if not isinstance(kind_settings, dict):
-            raise ValidationError({"kind_settings": ["An object (or left out)."]})
-        raise ValidationError(
+            raise Invalid.in_fields({"kind_settings": ["An object (or left out)."]})
+        raise Invalid.in_fields(
             {"kind_settings": {key: ["Not a setting of this kind."] for key in kind_settings}}
         )
 

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 import pytest
-from rest_framework.exceptions import ValidationError
 
 from gauntlet.accounts.models import User
+from gauntlet.errors import Invalid
 from gauntlet.workqueue import registry
 from gauntlet.workqueue.models import Assignment, Queue, QueueState, WorkItem
 from tests.factories import QueueFactory, new_contractor
@@ -28,7 +28,7 @@ class YesNoKind(registry.TaskKind):
 
     def validate_item_payload(self, *, queue: Queue, payload: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(payload.get("text"), str) or not payload["text"].strip():
-            raise ValidationError({"text": ["A non-empty string."]})
+            raise Invalid.in_fields({"text": ["A non-empty string."]})
         return {"text": payload["text"].strip(), **{k: v for k, v in payload.items() if k == "author_id"}}
 
     def item_author_id(self, *, queue: Queue, payload: dict[str, Any]) -> int | None:
@@ -36,7 +36,7 @@ class YesNoKind(registry.TaskKind):
 
     def validate_submission(self, *, assignment: Assignment, data: dict[str, Any]) -> dict[str, Any]:
         if data.get("answer") not in ("yes", "no"):
-            raise ValidationError({"answer": ['Answer "yes" or "no".']})
+            raise Invalid.in_fields({"answer": ['Answer "yes" or "no".']})
         return {"answer": data["answer"]}
 
     def present(self, *, assignment: Assignment) -> dict[str, Any]:

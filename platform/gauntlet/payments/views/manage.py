@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import APIException
 
 from gauntlet.accounts.models import User
 from gauntlet.errors import DomainError
@@ -53,7 +52,7 @@ def payout_close(request: HttpRequest) -> HttpResponse:
             created_by=cast(User, request.user),
             note=request.POST.get("note", "")[:2000],
         )
-    except (DomainError, APIException) as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Payout batch {batch.pk} closed up to {batch.period_end:%Y-%m-%d %H:%M}.")

@@ -21,10 +21,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from rest_framework.exceptions import ValidationError
 
 from gauntlet.accounts.models import Qualification, User
-from gauntlet.errors import Conflict
+from gauntlet.errors import Conflict, Invalid
 from gauntlet.workqueue import registry
 from gauntlet.workqueue.models import Queue, QueueState
 from gauntlet.workqueue.services.queue_audit import queue_change_record
@@ -102,8 +101,8 @@ def queue_update(*, queue: Queue, updated_by: User | None, changes: Mapping[str,
     if not errors and {"kind", "overlap", "kind_settings"} & set(fields):
         try:
             locked.kind_settings = queue_kind_settings_clean(queue=locked, kind_settings=locked.kind_settings)
-        except ValidationError as exc:
-            errors.update(_flat_errors(exc.detail))
+        except Invalid as exc:
+            errors.update(_flat_errors(exc.fields))
     if errors:
         raise DjangoValidationError(errors)
     after = {name: getattr(locked, name) for name in EDITABLE_FIELDS}

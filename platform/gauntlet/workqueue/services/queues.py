@@ -9,10 +9,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models.fields.json import KT
-from rest_framework.exceptions import ValidationError
 
 from gauntlet.accounts.models import Qualification, User
-from gauntlet.errors import Conflict
+from gauntlet.errors import Conflict, Invalid
 from gauntlet.workqueue import registry
 from gauntlet.workqueue.models import Queue, QueueState, WorkItem
 from gauntlet.workqueue.services.queue_audit import queue_change_record
@@ -80,8 +79,8 @@ def queue_create(*, created_by: User | None, name: str, kind: str, **fields: Any
             queue.kind_settings = queue_kind_settings_clean(
                 queue=queue, kind_settings=fields.get("kind_settings")
             )
-        except ValidationError as exc:
-            errors.update(_flat_errors(exc.detail))
+        except Invalid as exc:
+            errors.update(_flat_errors(exc.fields))
     if errors:
         raise DjangoValidationError(errors)
     queue.save()
@@ -89,7 +88,7 @@ def queue_create(*, created_by: User | None, name: str, kind: str, **fields: Any
 
 
 def _flat_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested field errors as ``{"kind_settings.condition": [...]}`` (a Django
+    """Nested field errors as ``{"kind_settings.condition": [...]}`` (a Django
     ``ValidationError`` takes one level of fields only)."""
     if isinstance(detail, dict):
         flat: dict[str, list[str]] = {}
@@ -101,8 +100,8 @@ def _flat_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def queue_kind_settings_clean(*, queue: Queue, kind_settings: Any) -> dict[str, Any]:
-    """The queue's ``kind_settings`` as its kind checks and normalises them (raises DRF
-    ``ValidationError`` with ``{"kind_settings": {setting: [...]}}``); for create and edit alike."""
+    """The queue's ``kind_settings`` as its kind checks and normalises them (raises
+    ``Invalid`` with ``{"kind_settings": {setting: [...]}}``); for create and edit alike."""
     return registry.get_kind(queue.kind).clean_settings(queue=queue, kind_settings=kind_settings)
 
 
@@ -168,7 +167,7 @@ def items_add_report(*, queue: Queue, items: list[dict[str, Any]]) -> ItemsAdded
     if queue.state == QueueState.CLOSED:
         raise Conflict("queue_closed", "This queue is closed; it takes no new items.")
     if not isinstance(items, list) or not items:
-        raise ValidationError({"items": ["A non-empty list of items."]})
+        raise Invalid.in_fields({"items": ["A non-empty list of items."]})
     kind = registry.get_kind(queue.kind)
     keys = [row.get("key") for row in items if isinstance(row, dict) and isinstance(row.get("key"), str)]
     taken = set(queue.items.filter(key__in=[k for k in keys if k]).values_list("key", flat=True))
@@ -189,8 +188,8 @@ def items_add_report(*, queue: Queue, items: list[dict[str, Any]]) -> ItemsAdded
         else:
             try:
                 payload = kind.validate_item_payload(queue=queue, payload=raw_payload)
-            except ValidationError as exc:
-                row_errors["payload"] = exc.detail
+            except Invalid as exc:
+                row_errors["payload"] = exc.fields
         key = row.get("key") or ""
         if not isinstance(key, str) or len(key) > 200:
             row_errors["key"] = ["A string of at most 200 characters."]
@@ -203,8 +202,8 @@ def items_add_report(*, queue: Queue, items: list[dict[str, Any]]) -> ItemsAdded
         if is_gold:
             try:
                 gold_answer = kind.validate_gold_answer(queue=queue, answer=row["gold_answer"])
-            except ValidationError as exc:
-                row_errors["gold_answer"] = exc.detail
+            except Invalid as exc:
+                row_errors["gold_answer"] = exc.fields
         default_wanted = gold_judgments_wanted() if is_gold else queue.overlap
         wanted = _int_field(row, "judgments_wanted", 1, _SMALLINT_MAX, row_errors) or default_wanted
         if row_errors:
@@ -226,7 +225,7 @@ def items_add_report(*, queue: Queue, items: list[dict[str, Any]]) -> ItemsAdded
             )
         )
     if errors:
-        raise ValidationError({"items": errors})
+        raise Invalid.in_fields({"items": errors})
     return _examples_once(queue=queue, rows=new_items)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from gauntlet.accounts.models import Qualification, User
 from gauntlet.accounts.services import contractor_set_qualification
@@ -84,7 +83,7 @@ def assignments_review_bulk(
     )
     missing = sorted(set(wanted) - {a.pk for a in locked})
     if missing:
-        raise ValidationError({"assignment_ids": [f"No such assignments: {', '.join(map(str, missing))}."]})
+        raise Invalid.in_fields({"assignment_ids": [f"No such assignments: {', '.join(map(str, missing))}."]})
     if not approved:
         items = WorkItem.objects.select_for_update().filter(pk__in={a.item_id for a in locked})
         list(items.order_by("id").values_list("id", flat=True))

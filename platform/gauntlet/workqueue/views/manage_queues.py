@@ -15,7 +15,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import APIException
 
 from gauntlet.accounts.models import Qualification, User
 from gauntlet.errors import DomainError
@@ -117,8 +116,6 @@ def queue_create_page(request: HttpRequest) -> HttpResponse:
             queue = queue_create(created_by=cast(User, request.user), name=name, kind=kind, **values)
         except DjangoValidationError as exc:
             _add_service_errors(form, exc.message_dict)
-        except APIException as exc:
-            _add_api_errors(form, exc.detail)
         except DomainError as exc:
             _add_api_errors(form, exc.fields or exc.message)
         else:
@@ -212,7 +209,7 @@ def queue_state_change(request: HttpRequest, queue_id: int, action: str) -> Http
     queue = get_object_or_404(Queue, pk=queue_id)
     try:
         queue = queue_set_state(queue=queue, state=_STATE_ACTIONS[action], actor=cast(User, request.user))
-    except (DomainError, APIException, KeyError) as exc:
+    except (DomainError, KeyError) as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Queue “{queue.name}” is {queue.state}.")

@@ -11,7 +11,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from rest_framework.exceptions import APIException
 
 from gauntlet.accounts.models import Role, User
 from gauntlet.errors import DomainError
@@ -79,7 +78,7 @@ def review_submit(request: HttpRequest) -> HttpResponse:
                 reviewer=cast(User, request.user),
                 note=request.POST.get("note", "").strip()[:2000],
             )
-        except (DomainError, APIException) as exc:
+        except DomainError as exc:
             messages.error(request, f"Nothing was reviewed: {exc}")
         else:
             verb = "approved" if decision == "approve" else "rejected"

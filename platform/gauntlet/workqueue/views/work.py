@@ -15,11 +15,10 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import ValidationError
 
 from gauntlet.accounts.models import ContractorProfile, User
 from gauntlet.api import domain_status
-from gauntlet.errors import DomainError, NotFound
+from gauntlet.errors import DomainError, Invalid, NotFound
 from gauntlet.web.decorators import is_htmx, role_required
 from gauntlet.workqueue import registry, selectors, services
 from gauntlet.workqueue.models import Assignment, Queue
@@ -104,13 +103,13 @@ def _submission(request: HttpRequest) -> dict[str, Any]:
     return {key: value for key, value in request.POST.items() if key not in ("csrfmiddlewaretoken", "next")}
 
 
-def _error_text(error: ValidationError | DomainError) -> str:
-    if isinstance(error, DomainError):
-        return error.message
-    detail = error.detail
-    if isinstance(detail, dict):
-        return " ".join(str(message) for messages_ in detail.values() for message in _as_list(messages_))
-    return " ".join(str(message) for message in _as_list(detail))
+def _error_text(error: DomainError) -> str:
+    """What the contractor reads: a bad answer's field problems (the kind's own words), or the message."""
+    if isinstance(error, Invalid) and error.fields:
+        return " ".join(
+            str(message) for messages_ in error.fields.values() for message in _as_list(messages_)
+        )
+    return error.message
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -130,9 +129,8 @@ def assignment_submit(request: HttpRequest, assignment_id: int) -> HttpResponse:
     queue = assignment.queue
     try:
         services.assignment_submit(assignment=assignment, contractor=user, data=_submission(request))
-    except (ValidationError, DomainError) as error:
-        status = domain_status(error) if isinstance(error, DomainError) else 400
-        return _fail(request, _error_text(error), status, queue)
+    except DomainError as error:
+        return _fail(request, _error_text(error), domain_status(error), queue)
     if not is_htmx(request):
         return redirect("workqueue_web:queue-work", queue_id=queue.pk)
     if request.GET.get("next") != "1":
