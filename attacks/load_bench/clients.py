@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from gauntlet.workqueue.claim_bench.clients import _django_for
+from gauntlet.workqueue.claim_bench.clients import _django_for, bench_contractors, bench_examples
 
 LABELS = ("injurious", "not_injurious")
 KINDS = ("label", "verification", "hourly")
@@ -31,11 +31,8 @@ def fill(database_url: str, items: int, contractors: int, results: Any) -> None:
     from decimal import Decimal
 
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
-    from gauntlet.accounts.models import ContractorProfile, Qualification, Role, User
     from gauntlet.workqueue.models import PayMode, Queue, QueueState, WorkItem
-    from labeling.models import Example, Source, content_hash
 
     def story(n: int) -> tuple[str, str]:
         return (
@@ -43,25 +40,8 @@ def fill(database_url: str, items: int, contractors: int, results: Any) -> None:
             f"She threw a stick for dog {n} and they went home.",
         )
 
-    examples = Example.objects.bulk_create(
-        (
-            Example(
-                prompt=p, completion=c, source=Source.IMPORT, batch="load", content_hash=content_hash(p, c)
-            )
-            for p, c in map(story, range(items))
-        ),
-        batch_size=5000,
-    )
-    unusable = "!"  # Django's marker for "no password": load contractors sign in by token only
-    users = User.objects.bulk_create(
-        User(email=f"load{n}@example.com", role=Role.CONTRACTOR, password=unusable)
-        for n in range(contractors)
-    )
-    ContractorProfile.objects.bulk_create(
-        ContractorProfile(user=user, qualification=Qualification.QUALIFIED, hourly_rate=Decimal("18.00"))
-        for user in users
-    )
-    tokens = Token.objects.bulk_create(Token(user=user, key=Token.generate_key()) for user in users)
+    examples = bench_examples(items, batch="load", story=story)
+    tokens = bench_contractors(contractors, email_prefix="load", hourly_rate=Decimal("18.00"))
     common = {"state": QueueState.OPEN, "overlap": 2, "lease_seconds": 600, "auto_approve_seconds": 0}
     queues = {
         "label": Queue.objects.create(

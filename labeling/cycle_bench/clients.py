@@ -12,7 +12,7 @@ import random
 import time
 from typing import Any
 
-from gauntlet.workqueue.claim_bench.clients import _django_for
+from gauntlet.workqueue.claim_bench.clients import _django_for, bench_contractors, bench_examples
 
 LABELS = ("injurious", "not_injurious", "unsure")
 
@@ -22,11 +22,8 @@ def fill(database_url: str, items: int, annotators: int, overlaps: list[int], re
     ``annotators`` qualified contractors with tokens."""
     _django_for(database_url)
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
-    from gauntlet.accounts.models import ContractorProfile, Qualification, Role, User
     from gauntlet.workqueue.models import Queue, QueueState, WorkItem
-    from labeling.models import Example, Source, content_hash
 
     def story(n: int) -> tuple[str, str]:
         return (
@@ -34,24 +31,8 @@ def fill(database_url: str, items: int, annotators: int, overlaps: list[int], re
             f"She scratched goat {n} behind the ears and went back inside.",
         )
 
-    examples = Example.objects.bulk_create(
-        (
-            Example(
-                prompt=p, completion=c, source=Source.IMPORT, batch="bench", content_hash=content_hash(p, c)
-            )
-            for p, c in map(story, range(items))
-        ),
-        batch_size=5000,
-    )
-    unusable = "!"  # Django's marker for "no password": bench annotators log in by token only
-    users = User.objects.bulk_create(
-        User(email=f"annotator{n}@example.com", role=Role.CONTRACTOR, password=unusable)
-        for n in range(annotators)
-    )
-    ContractorProfile.objects.bulk_create(
-        ContractorProfile(user=user, qualification=Qualification.QUALIFIED) for user in users
-    )
-    tokens = Token.objects.bulk_create(Token(user=user, key=Token.generate_key()) for user in users)
+    examples = bench_examples(items, batch="bench", story=story)
+    tokens = bench_contractors(annotators, email_prefix="annotator")
     queues = {}
     for overlap in overlaps:
         queue = Queue.objects.create(

@@ -55,30 +55,59 @@ def _django_for(database_url: str) -> None:
         raise RuntimeError("a bench client is not on the scratch database")
 
 
-def _fill(database_url: str, items: int, contractors: int, results: Any) -> None:
-    """Contractors with tokens, and one open queue of ``items`` items per mode."""
-    _django_for(database_url)
-    from django.db import connection
+def bench_contractors(count: int, *, email_prefix: str, hourly_rate: Any = None) -> list[Any]:
+    """``count`` qualified contractors who sign in by token only (no password), their tokens
+    returned in creation order; ``hourly_rate`` (a Decimal) on their profiles when given. One
+    helper for every benchmark that fills a scratch database with people."""
     from rest_framework.authtoken.models import Token
 
     from gauntlet.accounts.models import ContractorProfile, Qualification, Role, User
-    from gauntlet.workqueue.models import Queue, QueueState, WorkItem
 
     unusable = "!"  # Django's marker for "no password": bench contractors log in by token only
     users = User.objects.bulk_create(
         (
-            User(email=f"bench{n}@example.com", role=Role.CONTRACTOR, password=unusable)
-            for n in range(contractors)
+            User(email=f"{email_prefix}{n}@example.com", role=Role.CONTRACTOR, password=unusable)
+            for n in range(count)
         ),
         batch_size=5000,
     )
+    rate = {} if hourly_rate is None else {"hourly_rate": hourly_rate}
     ContractorProfile.objects.bulk_create(
-        (ContractorProfile(user=user, qualification=Qualification.QUALIFIED) for user in users),
+        (ContractorProfile(user=user, qualification=Qualification.QUALIFIED, **rate) for user in users),
         batch_size=5000,
     )
-    tokens = Token.objects.bulk_create(
-        (Token(user=user, key=Token.generate_key()) for user in users), batch_size=5000
+    return list(
+        Token.objects.bulk_create(
+            (Token(user=user, key=Token.generate_key()) for user in users), batch_size=5000
+        )
     )
+
+
+def bench_examples(count: int, *, batch: str, story: Any) -> list[Any]:
+    """``count`` imported examples, ``story(n)`` giving the n-th ``(prompt, completion)``."""
+    from labeling.models import Example, Source, content_hash
+
+    return list(
+        Example.objects.bulk_create(
+            (
+                Example(
+                    prompt=p, completion=c, source=Source.IMPORT, batch=batch, content_hash=content_hash(p, c)
+                )
+                for p, c in map(story, range(count))
+            ),
+            batch_size=5000,
+        )
+    )
+
+
+def _fill(database_url: str, items: int, contractors: int, results: Any) -> None:
+    """Contractors with tokens, and one open queue of ``items`` items per mode."""
+    _django_for(database_url)
+    from django.db import connection
+
+    from gauntlet.workqueue.models import Queue, QueueState, WorkItem
+
+    tokens = bench_contractors(contractors, email_prefix="bench")
     queues = {}
     for mode in MODES:
         queue = Queue.objects.create(
