@@ -106,6 +106,11 @@ def example_fields_clean(
     external = "" if external_id is None else str(external_id).strip()
     if len(external) > MAX_EXTERNAL_ID_CHARS:
         errors.append(FieldError("id", f"id is longer than {MAX_EXTERNAL_ID_CHARS} characters"))
+    elif external:
+        try:  # the same characters as the text: a lone surrogate cannot even be stored or answered
+            external = text_clean(external, field="id", max_chars=MAX_EXTERNAL_ID_CHARS)
+        except ValueError as exc:
+            errors.append(FieldError("id", f"id {exc}"))
     fields["external_id"] = external
 
     if not errors:
