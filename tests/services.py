@@ -79,3 +79,30 @@ def run_in_threads(workers: list[Callable[[], Any]], *, join_timeout: float = 12
         thread.join(timeout=join_timeout)
     assert not errors, errors
     return results
+
+
+def sqlite_default_manage(var_dir: Path) -> Callable[..., str]:
+    """``manage(*args)`` running ``manage.py`` in a child process on the embedded default (SQLite and
+    files under ``var_dir``, none of the test run's PostgreSQL or Redis); returns its stdout and fails
+    the test with its stderr when it exits non-zero."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_DEBUG")
+    }
+    env.update(GAUNTLET_VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="gauntlet.settings.base")
+
+    def manage(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stdout
+
+    return manage
