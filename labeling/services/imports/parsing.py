@@ -70,6 +70,12 @@ def parse_jsonl(stream: IO[bytes] | Any, progress: ProgressCallback | None = Non
         yield number, value, []
 
 
+def _shown(name: str) -> str:
+    """A header name as a message may quote it: bytes that were not UTF-8 (lone surrogates after
+    decoding) as ``\\udcXX`` escapes, which an answer can carry (a raw one cannot be encoded)."""
+    return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def parse_csv(stream: IO[bytes] | Any, progress: ProgressCallback | None = None) -> Iterator[ParsedRow]:
     text_lines = (_decode(line) for line in _byte_lines(stream, progress))
     reader = csv.reader(text_lines)
@@ -84,7 +90,7 @@ def parse_csv(stream: IO[bytes] | Any, progress: ProgressCallback | None = None)
     if missing:
         raise ImportFileError(
             f"the CSV header must name the columns {', '.join(REQUIRED_COLUMNS)}; "
-            f"missing {', '.join(missing)} (found {', '.join(columns) or 'nothing'})"
+            f"missing {', '.join(missing)} (found {', '.join(map(_shown, columns)) or 'nothing'})"
         )
     row_number = 1
     while True:
