@@ -172,6 +172,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser"],
+    # DRF's two, the JSON one escaping lone surrogates rather than failing (gauntlet.renderers.JSONRenderer).
+    "DEFAULT_RENDERER_CLASSES": [
+        "gauntlet.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "gauntlet.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "gauntlet.schema.AutoSchema",
