@@ -7,7 +7,7 @@ read it. Without Redis, or with an eager app (each request scored alone), nothin
 
 from __future__ import annotations
 
-from ml_worker.services.live.batching import celery_eager, live_redis
+from ml_worker.services.live.batching import batching_redis, live_redis
 
 BATCH_SIZES_KEPT = 1000  # how many recent forward passes' sizes are kept
 _BATCH_SIZES_KEY = "gauntlet:live_score:batch_sizes"
@@ -15,7 +15,7 @@ _BATCH_SIZES_KEY = "gauntlet:live_score:batch_sizes"
 
 def batch_size_record(size: int) -> None:
     """Remember that one live forward pass answered ``size`` requests (the last ``BATCH_SIZES_KEPT``)."""
-    client = None if celery_eager() else live_redis()
+    client = batching_redis()
     if client is None:
         return
     pipe = client.pipeline(transaction=False)  # one round trip

@@ -34,7 +34,7 @@ def celery_eager() -> bool:
     return bool(app.conf.task_always_eager)
 
 
-def _batching_redis() -> redis.Redis | None:
+def batching_redis() -> redis.Redis | None:
     """The client batching goes through, or None when requests are not batched: an eager app scores
     each request in the caller's process (no queue to wait in, so nothing to batch)."""
     return None if celery_eager() else live_redis()
@@ -50,7 +50,7 @@ def _answer_key(request_id: str) -> str:
 
 def pending_push(*, version_id: int, request_id: str, prompt: str, completion: str) -> None:
     """Put a request where the first task for this version will find it (web side, before sending)."""
-    client = _batching_redis()
+    client = batching_redis()
     if client is None:
         return
     entry = {"id": request_id, "prompt": prompt, "completion": completion, "at": time.time()}
@@ -62,7 +62,7 @@ def pending_push(*, version_id: int, request_id: str, prompt: str, completion: s
 
 def answer_take(*, request_id: str) -> dict[str, Any] | None:
     """The answer another task already stored for this request (and removes it), else None."""
-    client = _batching_redis()
+    client = batching_redis()
     if client is None:
         return None
     stored = client.get(_answer_key(request_id))
@@ -75,7 +75,7 @@ def answer_take(*, request_id: str) -> dict[str, Any] | None:
 def pending_drain(*, version_id: int, request_id: str) -> list[dict[str, Any]]:
     """Up to ``GAUNTLET_LIVE_BATCH_MAX`` other waiting requests for this version, taken off the list;
     requests older than the web side's timeout are dropped (their waiters have given up)."""
-    client = _batching_redis()
+    client = batching_redis()
     if client is None:
         return []
     horizon = time.time() - settings.GAUNTLET_LIVE_TIMEOUT
@@ -88,7 +88,7 @@ def pending_drain(*, version_id: int, request_id: str) -> list[dict[str, Any]]:
 
 def answers_store(answers: dict[str, dict[str, Any]]) -> None:
     """Store the answers of batched requests under their ids, for their own tasks to return."""
-    client = _batching_redis()
+    client = batching_redis()
     if client is None or not answers:
         return
     pipe = client.pipeline()
