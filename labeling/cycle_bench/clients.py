@@ -18,8 +18,9 @@ LABELS = ("injurious", "not_injurious", "unsure")
 
 
 def fill(database_url: str, items: int, annotators: int, overlaps: list[int], results: Any) -> None:
-    """``items`` examples, one open injury-label queue per overlap over all of them, and
-    ``annotators`` qualified contractors with tokens."""
+    """``items`` examples, one open injury-label queue per entry of ``overlaps`` over all of
+    them (``queue_list``, in that order; ``queues`` by overlap), and ``annotators`` qualified
+    contractors with tokens."""
     _django_for(database_url)
     from django.db import connection
 
@@ -33,10 +34,10 @@ def fill(database_url: str, items: int, annotators: int, overlaps: list[int], re
 
     examples = bench_examples(items, batch="bench", story=story)
     tokens = bench_contractors(annotators, email_prefix="annotator")
-    queues = {}
-    for overlap in overlaps:
+    queues, queue_list = {}, []
+    for n, overlap in enumerate(overlaps):
         queue = Queue.objects.create(
-            name=f"bench cycle overlap {overlap}",
+            name=f"bench cycle {n} overlap {overlap}",
             kind="injury_label",
             state=QueueState.OPEN,
             overlap=overlap,
@@ -47,9 +48,10 @@ def fill(database_url: str, items: int, annotators: int, overlaps: list[int], re
             batch_size=5000,
         )
         queues[overlap] = queue.pk
+        queue_list.append(queue.pk)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    results.put({"tokens": [t.key for t in tokens], "queues": queues})
+    results.put({"tokens": [t.key for t in tokens], "queues": queues, "queue_list": queue_list})
 
 
 def annotate(

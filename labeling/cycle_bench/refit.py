@@ -158,16 +158,18 @@ def run_refit_bench(
         t0 = time.perf_counter()
         labelled = in_child(ctx, fill_labelled_queue, database_url, items, per_item)
         fill_seconds = time.perf_counter() - t0
-        setup = in_child(ctx, fill, database_url, 20_000 if seconds > 10 else 300, annotators, [1])
+        # one queue for each run, so the run during the refit never finds the queue emptied by the first
+        setup = in_child(ctx, fill, database_url, 20_000 if seconds > 10 else 300, annotators, [1, 1])
+        bare_queue, during_queue = setup["queue_list"]
         with gunicorn(env=env, workers=gunicorn_workers, threads=gunicorn_threads) as port:
             wait_until_serving(port)
-            bare = annotators_run(ctx, port, setup["queues"][1], setup["tokens"], seconds)
+            bare = annotators_run(ctx, port, bare_queue, setup["tokens"], seconds)
             results, go = ctx.Queue(), ctx.Event()
             job = ctx.Process(target=refit, args=(database_url, labelled["queue"], 1.0, go, results))
             job.start()
             results.get(timeout=900)  # Django loaded in the job: it starts with the annotators, not after
             go.set()
-            during = annotators_run(ctx, port, setup["queues"][1], setup["tokens"], seconds)
+            during = annotators_run(ctx, port, during_queue, setup["tokens"], seconds)
             (refitted,) = _collect(results, [job])
         accuracy = _accuracy(database_url, labelled["queue"])
     figures = {**cycle_figures(bare, "_bare"), **cycle_figures(during, "_during_run")}
