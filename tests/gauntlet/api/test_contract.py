@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import collections
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -47,6 +47,24 @@ NEVER_ACCEPTED = {
     "POST /api/v1/generation-batches/": "needs a generator the world does not configure",
     "POST /api/v1/evaluation-sets/test/": "the world has no test set to label",
     "POST /api/v1/classifiers/{version_id}/quality-comparisons/": "the world has no comparison data",
+}
+
+# Operations whose generated input is valid only by luck (several body fields must agree with
+# each other and with the world), each also called once with a valid body from the world, so
+# whether they are accepted never rests on one draw among MAX_EXAMPLES: a fresh-clone run of the
+# whole suite drew none that got through for these two, a run of this file alone drew one.
+WITNESSES: dict[str, Callable[[World], dict[str, Any]]] = {
+    "POST /api/v1/examples/import/": lambda world: {
+        "rows": [
+            {"prompt": "Ada climbed the old oak.", "completion": "She sat on a branch and ate an apple."}
+        ],
+        "batch": "contract witness",
+    },
+    "POST /api/v1/paraphrase-batches/": lambda world: {
+        "sources": "injurious",
+        "verification_queue": world.verification_queue.pk,
+        "k": 2,
+    },
 }
 
 
@@ -123,6 +141,11 @@ def _run(operation: Any, world: World, auth: dict[str, str], seen: collections.C
         case.validate_response(response, checks=CHECKS, headers=auth)
 
     call()
+    if operation.label in WITNESSES:
+        case = operation.Case(body=WITNESSES[operation.label](world), media_type="application/json")
+        response = case.call(headers=auth)
+        seen[response.status_code] += 1
+        case.validate_response(response, checks=CHECKS, headers=auth)
 
 
 def _exercise(schema: Any, world: World, role: str) -> dict[str, collections.Counter[int]]:
