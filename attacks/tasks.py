@@ -23,7 +23,7 @@ def run_paraphrase_batch(self: Task, batch_id: int) -> dict[str, int]:
     ends as failed, saying how many sources it finished.
     """
     from attacks.models import ParaphraseBatch
-    from attacks.services.paraphrase import paraphrase_batch_run, paraphrase_batch_stopped
+    from attacks.services.paraphrase import batch_stopped, paraphrase_batch_run
 
     batch = ParaphraseBatch.objects.filter(pk=batch_id).first()
     if batch is None:
@@ -32,24 +32,33 @@ def run_paraphrase_batch(self: Task, batch_id: int) -> dict[str, int]:
         return paraphrase_batch_run(batch=batch)
     except SoftTimeLimitExceeded:
         _, soft = self.request.timelimit or (None, None)
-        paraphrase_batch_stopped(batch=batch, limit_seconds=soft or self.soft_time_limit)
+        batch_stopped(batch=batch, limit_seconds=soft or self.soft_time_limit)
         raise
 
 
-@shared_task(name="attacks.tasks.run_attack_batch", soft_time_limit=3000, time_limit=3300)
-def run_attack_batch(batch_id: int) -> dict[str, Any]:
+@shared_task(name="attacks.tasks.run_attack_batch", bind=True, soft_time_limit=3000, time_limit=3300)
+def run_attack_batch(self: Task, batch_id: int) -> dict[str, Any]:
     """Run an automated word-importance attack batch (classifier queries: the gpu queue).
 
     Idempotent: sources that already have a candidate row in this batch are skipped, so a
-    redelivered message only finishes what is missing.
+    redelivered message only finishes what is missing. Past the soft time limit the batch
+    ends as failed, saying how many sources it finished.
     """
     from attacks.models import AttackBatch
+    from attacks.services.paraphrase import batch_stopped
     from attacks.services.word_attack import attack_batch_run
 
     batch = AttackBatch.objects.filter(pk=batch_id).first()
     if batch is None:
         return {}
-    return attack_batch_run(batch=batch)
+    try:
+        return attack_batch_run(batch=batch)
+    except SoftTimeLimitExceeded:
+        _, soft = self.request.timelimit or (None, None)
+        batch_stopped(
+            batch=batch, limit_seconds=soft or self.soft_time_limit, faster="a smaller query budget"
+        )
+        raise
 
 
 @shared_task(name="attacks.tasks.refresh_adversarial_matrix", soft_time_limit=1200, time_limit=1300)

@@ -277,16 +277,18 @@ def _source_candidates(batch: ParaphraseBatch, source: Example, texts: list[str]
         ParaphraseCandidate.objects.bulk_create(rows)
 
 
-def paraphrase_batch_stopped(*, batch: ParaphraseBatch, limit_seconds: float | None) -> None:
-    """Record that the batch's task ran past its time limit: failed, saying how far it got (the
-    sources done keep their candidates and verification items)."""
+def batch_stopped(
+    *, batch: ParaphraseBatch, limit_seconds: float | None, faster: str = "a faster paraphraser"
+) -> None:
+    """Record that a paraphrase or attack batch's task ran past its time limit: failed, saying how far
+    it got (the sources done keep their candidates and verification items) and what to start next."""
     done = batch.candidates.values("source_id").distinct().count()
     limit = f" ({limit_seconds:g} s)" if limit_seconds else ""
     ParaphraseBatch.objects.filter(pk=batch.pk).update(
         status=BatchStatus.FAILED,
         finished_at=timezone.now(),
         error=f"Stopped at the task's time limit{limit} after {done} of {len(batch.sources)} sources; "
-        "their candidates are kept. Start a batch for the rest with fewer sources or a faster paraphraser.",
+        f"their candidates are kept. Start a batch for the rest with fewer sources or {faster}.",
     )
 
 

@@ -126,3 +126,33 @@ def _not_verification():  # type: ignore[no-untyped-def]
     from gauntlet.workqueue.models import Queue, QueueState
 
     return Queue.objects.create(name="labels", kind="injury_label", state=QueueState.OPEN, overlap=1)
+
+
+def test_a_batch_stopped_at_its_time_limit_ends_failed_saying_how_far_it_got(  # type: ignore[no-untyped-def]
+    tiny_version, verification_queue, sources, monkeypatch
+):
+    """Celery raises SoftTimeLimitExceeded inside the running attack (here: as the third source starts);
+    the batch ends failed, saying it stopped at the limit after 2 of 3 sources whose candidates stay."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    import ml_worker.core.word_attack as word_attack_core
+    from attacks.tasks import run_attack_batch
+
+    real_attack, calls = word_attack_core.greedy_word_attack, []
+
+    def attack_until_the_limit(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 3:
+            raise SoftTimeLimitExceeded()
+        return real_attack(*args, **kwargs)
+
+    monkeypatch.setattr(word_attack_core, "greedy_word_attack", attack_until_the_limit)
+    batch = attack_batch_create(
+        created_by=None, verification_queue=verification_queue, selection="injurious", enqueue=False
+    )
+    with pytest.raises(SoftTimeLimitExceeded):
+        run_attack_batch.apply(args=[batch.pk], throw=True)
+    batch.refresh_from_db()
+    assert batch.status == "failed" and batch.finished_at is not None
+    assert "time limit" in batch.error and "2 of 3 sources" in batch.error, batch.error
+    assert batch.candidates.count() == 2
