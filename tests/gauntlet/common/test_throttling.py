@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import uuid
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.core.cache.backends.redis import RedisCache
+from redis.client import Pipeline
+from redis.connection import Connection
 from rest_framework.test import APIClient
 
 from gauntlet.accounts.models import User
@@ -49,3 +53,39 @@ def test_on_redis_a_window_is_one_counter_that_expires() -> None:
     finally:
         cache.delete(key)
         cache.delete(f"{key}-next-window")
+
+
+def test_a_throttled_request_on_the_configured_redis_cache_is_one_round_trip(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the cache DRF's throttles are given (``django.core.cache.cache``, a proxy for the
+    configured one), not only a RedisCache handed in: one pipelined INCR + EXPIRE per request."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+    sent: list[tuple[Any, ...]] = []
+    pipelined: list[int] = []
+    real_send = Connection.send_command
+
+    def sending(self: Connection, *args: Any, **kwargs: Any) -> None:
+        if str(args[0]).upper() not in ("HELLO", "CLIENT", "SELECT", "AUTH"):  # connecting, not counting
+            sent.append(args)
+        real_send(self, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "send_command", sending)
+    real_execute = Pipeline.execute
+
+    def executing(self: Pipeline, *args: Any, **kwargs: Any) -> Any:
+        pipelined.append(len(self.command_stack))
+        return real_execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(Pipeline, "execute", executing)
+    throttle = UserRateThrottle()
+    request = SimpleNamespace(user=SimpleNamespace(is_authenticated=True, pk=uuid.uuid4().int))
+    assert throttle.allow_request(request, None)  # type: ignore[arg-type]
+    assert throttle.allow_request(request, None)  # type: ignore[arg-type]
+    assert sent == []  # nothing sent command by command (the add + exists + incrby fallback)
+    assert pipelined == [2, 2]  # one pipeline (INCR, EXPIRE) per request
