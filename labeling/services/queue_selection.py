@@ -72,13 +72,14 @@ def queue_items_add_examples(
     Items want the queue's ``overlap`` judgments and carry the example's author, so
     the engine never offers someone their own text.
 
-    Side effects: locks the queue row; inserts work items. Idempotent: adding the same
+    Side effects: locks the queue row ``FOR NO KEY UPDATE`` (a second add waits; claims and submits
+    in the queue go on, their key-share lock is not blocked by it); inserts work items. Idempotent: adding the same
     selection again adds nothing (every example is counted in ``already_in_queue``).
     Raises :class:`~gauntlet.errors.Conflict` for a closed queue and :class:`~gauntlet.errors.Invalid` (400) for
     a queue whose kind does not take examples.
     """
     started = time.monotonic()
-    locked = Queue.objects.select_for_update().get(pk=queue.pk)
+    locked = Queue.objects.select_for_update(no_key=True).get(pk=queue.pk)
     if locked.state == QueueState.CLOSED:
         raise Conflict("queue_closed", "This queue is closed; it takes no new items.")
     if locked.kind not in example_queue_kinds():
