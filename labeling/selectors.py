@@ -6,12 +6,15 @@ gather rows from the database and shape the results for the API.
 
 from __future__ import annotations
 
+import io
 import statistics
 from collections import defaultdict
 from dataclasses import asdict
 from typing import Any
 
+import pandas as pd
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, QuerySet
 
 from gauntlet.accounts.models import User
@@ -46,6 +49,32 @@ def labels_counted(*, queue: Queue | None = None) -> QuerySet[Label]:
 def label_rows(labels: QuerySet[Label]) -> list[tuple[int, int, str]]:
     """``(item id, rater id, label)`` rows, the shape gauntlet.agreement reads."""
     return list(labels.order_by("id").values_list("item_id", "rater_id", "value"))
+
+
+def label_frame(*, queue: Queue) -> pd.DataFrame:
+    """The queue's counted labels as :func:`label_rows` gives them (id order), as an ``item``,
+    ``rater``, ``label`` frame: on PostgreSQL one ``COPY … TO STDOUT`` parsed by pandas (a
+    million labels in about a second, not a million Python tuples), ids as int64, labels as a
+    categorical column."""
+    if connection.vendor != "postgresql":
+        return pd.DataFrame(label_rows(labels_counted(queue=queue)), columns=["item", "rater", "label"])
+    table = Label._meta.db_table
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
+        select = (
+            f"SELECT item_id, rater_id, value FROM {table} "  # noqa: S608 - a model's table, an int id
+            f"WHERE queue_id = {int(queue.pk)} AND NOT rejected ORDER BY id"
+        )
+        with raw.copy(f"COPY ({select}) TO STDOUT") as copy:
+            text = b"".join(bytes(block) for block in copy)
+    return pd.read_csv(
+        io.BytesIO(text),
+        sep="\t",
+        header=None,
+        names=["item", "rater", "label"],
+        dtype={"item": "int64", "rater": "int64", "label": "category"},
+        na_filter=False,
+    )
 
 
 def gold_labels(items: QuerySet[WorkItem]) -> dict[int, str]:

@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -36,7 +36,7 @@ from gauntlet.agreement.counting import majority_count
 from gauntlet.errors import Invalid
 from gauntlet.workqueue.models import ItemState, Queue, WorkItem
 from labeling.models import Consensus, InjuryLabel
-from labeling.selectors import gold_labels, label_rows, labels_counted
+from labeling.selectors import gold_labels, label_frame, labels_counted
 
 logger = logging.getLogger(__name__)
 
@@ -179,8 +179,8 @@ def queues_due_for_refit() -> list[int]:
 
 
 def _fit(queue: Queue, settings: ConsensusSettings) -> dict[Any, ItemConsensus]:
-    rows = label_rows(labels_counted(queue=queue))
-    if not rows:
+    rows = label_frame(queue=queue)
+    if rows.empty:
         return {}
     if settings.method == "dawid_skene":
         # DS learns each rater's confusion from the whole queue, so it is always fitted on all of it.
@@ -189,31 +189,113 @@ def _fit(queue: Queue, settings: ConsensusSettings) -> dict[Any, ItemConsensus]:
     return majority_vote(rows)
 
 
+def _refit_targets(queue: Queue) -> dict[int, int]:
+    """item id -> example id of the queue's completed items, less those a manager adjudicated
+    (a manager's decision is not refitted away)."""
+    if connection.vendor != "postgresql":
+        return dict(
+            WorkItem.objects.filter(queue=queue, state=ItemState.COMPLETE)
+            .exclude(consensus__method=ADJUDICATED)
+            .values_list("id", "payload__example_id")
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT i.id, (i.payload ->> 'example_id')::bigint FROM {WorkItem._meta.db_table} i
+            WHERE i.queue_id = %s AND i.state = %s
+              AND NOT EXISTS (SELECT 1 FROM {Consensus._meta.db_table} c
+                              WHERE c.item_id = i.id AND c.method = %s)
+            """,  # noqa: S608 - model tables
+            [queue.pk, ItemState.COMPLETE, ADJUDICATED],
+        )
+        return dict(cursor.fetchall())
+
+
+_STAGE_TABLE = "gauntlet_consensus_refit"
+_STAGED = ("n", "example_id", "item_id", "label", "decided", "method", "confidence", "agreement", "n_labels")
+
+
+def _write_refit(queue: Queue, rows: list[tuple[int, int, ItemConsensus]]) -> None:
+    """Upsert ``(item id, example id, result)`` rows as final, ``UPSERT_BATCH`` rows per transaction.
+
+    On PostgreSQL the rows are staged once with ``COPY`` into a session temp table, then each
+    batch is one ``INSERT … SELECT … ON CONFLICT DO UPDATE`` (no model instances, no parameter
+    lists); elsewhere ``bulk_create`` upserts. Either way a batch holds its Consensus rows only
+    for the milliseconds of one statement, so a submit waits at most that long for its item's row.
+    """
+    if connection.vendor != "postgresql":
+        models = [
+            _row(item_id, example_id, queue.pk, result, final=True) for item_id, example_id, result in rows
+        ]
+        for start in range(0, len(models), UPSERT_BATCH):
+            with transaction.atomic():
+                _upsert(models[start : start + UPSERT_BATCH])
+        return
+    table = Consensus._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE_TABLE} (n integer PRIMARY KEY, example_id bigint, "
+            "item_id bigint, label varchar(16), decided boolean, method varchar(32), "
+            "confidence double precision, agreement double precision, n_labels smallint)"
+        )
+        cursor.execute(f"TRUNCATE {_STAGE_TABLE}")
+        with cursor.cursor.copy(f"COPY {_STAGE_TABLE} ({', '.join(_STAGED)}) FROM STDIN") as copy:
+            for n, (item_id, example_id, result) in enumerate(rows):
+                copy.write_row(
+                    (
+                        n,
+                        example_id,
+                        item_id,
+                        result.label or InjuryLabel.UNSURE,
+                        result.decided,
+                        result.method,
+                        result.confidence,
+                        result.agreement,
+                        result.n_labels,
+                    )
+                )
+        cursor.execute(f"ANALYZE {_STAGE_TABLE}")  # a temp table has no statistics: batches use the key
+        computed_at = timezone.now()
+        updated = ", ".join(f"{column} = EXCLUDED.{column}" for column in _UPDATED_COLUMNS)
+        for start in range(0, len(rows), UPSERT_BATCH):
+            with transaction.atomic():
+                cursor.execute(
+                    f"""
+                    INSERT INTO {table} (example_id, queue_id, item_id, label, decided, final, method,
+                                         confidence, agreement, n_labels, computed_at)
+                    SELECT example_id, %s, item_id, label, decided, true, method, confidence, agreement,
+                           n_labels, %s
+                    FROM {_STAGE_TABLE} WHERE n >= %s AND n < %s ORDER BY n
+                    ON CONFLICT (example_id, queue_id) DO UPDATE SET {updated}
+                    """,  # noqa: S608 - constant names
+                    [queue.pk, computed_at, start, start + UPSERT_BATCH],
+                )
+        cursor.execute(f"DROP TABLE {_STAGE_TABLE}")
+
+
+# the upserted columns: a foreign key's is its ``_id`` column
+_UPDATED_COLUMNS = [f"{name}_id" if name == "item" else name for name in _UPDATED]
+
+
 def queue_consensus_recompute(*, queue: Queue) -> int:
     """Recompute the consensus of every completed item of an injury-label queue with the
     queue's method (Dawid–Skene fits the whole queue). Escalates nothing; returns the
     number of rows written. Idempotent. Raises ``Invalid`` (400) for bad settings.
 
     Reads everything first, then writes in batches of ``UPSERT_BATCH`` rows, each its own
-    short transaction: a refit of a million labels never holds the Consensus rows a
-    contractor's submit is about to write for longer than one batch. A label that arrives
-    during the fit is counted by the item's own update and by the next refit.
+    short transaction (:func:`_write_refit`): a refit of a million labels never holds the
+    Consensus rows a contractor's submit is about to write for longer than one batch. A label
+    that arrives during the fit is counted by the item's own update and by the next refit.
     """
     settings = consensus_settings(queue, strict=True)
-    complete = dict(
-        WorkItem.objects.filter(queue=queue, state=ItemState.COMPLETE)
-        .exclude(consensus__method=ADJUDICATED)  # a manager's decision is not refitted away
-        .values_list("id", "payload__example_id")
-    )
+    complete = _refit_targets(queue)
     if not complete:
         return 0
     results = _fit(queue, settings)
     rows = [
-        _row(item_id, complete[item_id], queue.pk, result, final=True)
+        (item_id, complete[item_id], result)
         for item_id, result in results.items()
         if item_id in complete  # items not complete keep their per-item row
     ]
-    for start in range(0, len(rows), UPSERT_BATCH):
-        with transaction.atomic():
-            _upsert(rows[start : start + UPSERT_BATCH])
+    _write_refit(queue, rows)
     return len(rows)
