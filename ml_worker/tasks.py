@@ -29,8 +29,9 @@ _LONGEST = int(getattr(settings, "CELERY_LONGEST_TASK_SECONDS", 6 * 3600))
 
 
 @shared_task(name="ml_worker.tasks.live_score", soft_time_limit=20, time_limit=30)
-def live_score(*, prompt: str, completion: str, version_id: int, request_id: str) -> dict[str, Any]:
-    """P(injurious) of one pair (plus other waiting live requests, batched). Idempotent: pure read."""
+def live_score(*, prompt: str, completion: str, version_id: int, request_id: str) -> dict[str, Any] | None:
+    """P(injurious) of the waiting live requests, batched, each answer pushed to its waiter (eager:
+    this pair's answer, returned). Idempotent: pure read; a second run finds nothing waiting."""
     return live_score_compute(
         prompt=prompt, completion=completion, version_id=version_id, request_id=request_id
     )

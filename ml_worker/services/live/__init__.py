@@ -6,10 +6,11 @@ to the gpu queue, wait ``GAUNTLET_LIVE_TIMEOUT`` seconds, map a timeout to 503. 
 eagerly (the embedded default): the task then runs inside the web process.
 
 Batching concurrent live scores (:mod:`.batching`): the web side pushes each request onto a Redis
-list per version before sending its task. The task that runs first drains up to
-``GAUNTLET_LIVE_BATCH_MAX`` waiting requests, scores them in one forward pass, and stores every
-answer under its request id (60 s expiry); a task whose answer is already stored returns it
-without touching the model. Without Redis (embedded default) each request is scored alone.
+list per version, sends its task, and blocks on the request's own answer list. The task that runs
+first drains up to ``GAUNTLET_LIVE_BATCH_MAX`` waiting requests, scores them in one forward pass,
+and pushes every answer to its waiter (60 s expiry); a task that finds the list empty (its request
+was answered in another's pass) returns without touching the model or the database. Without Redis
+(embedded default) each request is scored alone and its task's result is the answer.
 
 Callers import from the module that owns the concern; the names below are re-exported so older
 ``from ml_worker.services import live`` callers keep working.

@@ -15,7 +15,7 @@ from ml_worker.core.passing import passes
 from ml_worker.models import ClassifierVersion
 from ml_worker.selectors import classifier_version_loadable
 from ml_worker.services.live.batch_sizes import batch_size_record
-from ml_worker.services.live.batching import answer_take, answers_store, pending_drain
+from ml_worker.services.live.batching import answers_push, batching_redis, pending_drain
 from ml_worker.services.live.validation import FIELDS
 
 
@@ -36,40 +36,55 @@ def _verdict(version: ClassifierVersion, probability: float) -> dict[str, Any]:
     }
 
 
-def live_score_compute(*, prompt: str, completion: str, version_id: int, request_id: str) -> dict[str, Any]:
-    """Score one pair, plus any other waiting requests for the same version in the same forward pass."""
+def _score_batch(version_id: int, batch: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every request of ``batch`` (same version) scored in one forward pass: its answer by request id."""
     version = _load(version_id)
     if version is None:
-        return _error(
+        missing = _error(
             "unknown_version", f"No classifier version {version_id} with a finished artifact exists."
         )
-    stored = answer_take(request_id=request_id)
-    if stored is not None:  # another task already answered this request in its batch
-        return stored
-    batch: list[dict[str, Any]] = [{"id": request_id, "prompt": prompt, "completion": completion}]
-    batch += pending_drain(version_id=version_id, request_id=request_id)
+        return {b["id"]: missing for b in batch}
     batch_size_record(len(batch))
     clf = runtime.classifier_for(version)
+    answers: dict[str, dict[str, Any]] = {}
     try:
         probabilities = [float(p) for p in clf.score([(b["prompt"], b["completion"]) for b in batch])]
-    except ValueError:
+    except ValueError:  # one pair over the token limit: score the others alone, it gets its error
         probabilities = []
         for b in batch:
             try:
                 probabilities.append(float(clf.score([(b["prompt"], b["completion"])])[0]))
             except ValueError as exc:
                 probabilities.append(float("nan"))
-                if b["id"] == request_id:
-                    return _error("text_too_long", str(exc))
-    answers_store(
-        {
-            b["id"]: _verdict(version, p)
-            if p == p
-            else _error("text_too_long", "completion over token limit")
-            for b, p in zip(batch[1:], probabilities[1:], strict=True)
-        }
-    )
-    return _verdict(version, probabilities[0])
+                answers[b["id"]] = _error("text_too_long", str(exc))
+    for b, p in zip(batch, probabilities, strict=True):
+        answers.setdefault(b["id"], _verdict(version, p))
+    return answers
+
+
+def live_score_compute(
+    *, prompt: str, completion: str, version_id: int, request_id: str
+) -> dict[str, Any] | None:
+    """Score the waiting requests for this version in one forward pass and hand each its answer.
+
+    With Redis batching (a real worker): drains the version's pending list (this task's own request
+    among them, unless an earlier task's pass already answered it) and pushes every answer to its
+    waiter; returns None (nobody reads a live score's task result). Eager, or without Redis: scores
+    this one pair and returns its answer."""
+    if batching_redis() is None:
+        return _score_batch(version_id, [{"id": request_id, "prompt": prompt, "completion": completion}])[
+            request_id
+        ]
+    batch = pending_drain(version_id=version_id)
+    if not batch:  # answered in another task's pass already (or given up on): nothing to do
+        return None
+    try:
+        answers = _score_batch(version_id, batch)
+    except Exception as exc:  # the waiters learn it now (a 500) instead of timing out as a 503
+        answers_push({b["id"]: {"failed": f"{type(exc).__name__}: {exc}"} for b in batch})
+        raise
+    answers_push(answers)
+    return None
 
 
 def live_saliency_compute(*, prompt: str, completion: str, version_id: int) -> dict[str, Any]:
