@@ -196,3 +196,23 @@ def test_my_queues_assignments_and_history() -> None:
     assert [a["id"] for a in history["results"]] == [assignment_id]
     assert client.get("/api/v1/me/assignments/").json()["results"] == []
     assert client.get("/api/v1/me/queues/").json()["results"][0]["available"] == 2
+
+
+def test_the_claim_and_submit_answers_are_the_assignment_serializers_shape_exactly() -> None:
+    """The hot endpoints render without a serializer (``assignment_data``); what they answer is
+    what ``AssignmentSerializer`` documents, value for value, leased, submitted and reviewed."""
+    from gauntlet.workqueue.apis.common import AssignmentSerializer, assignment_data
+
+    queue = make_queue()
+    make_items(queue, 1)
+    contractor = new_contractor()
+    client = client_for(contractor)
+    leased = claim(client, queue.pk)["assignment"]
+    assignment = Assignment.objects.get(pk=leased["id"])
+    assert {k: v for k, v in leased.items() if k != "task"} == dict(AssignmentSerializer(assignment).data)
+    submitted = client.post(f"/api/v1/assignments/{assignment.pk}/submit/", {"answer": "yes"}, format="json")
+    assignment.refresh_from_db()
+    assert submitted.json() == dict(AssignmentSerializer(assignment).data)
+    assignment.reviewed_at = timezone.now() + timedelta(microseconds=7)
+    assignment.last_heartbeat_at = None
+    assert assignment_data(assignment) == dict(AssignmentSerializer(assignment).data)

@@ -32,6 +32,32 @@ class AssignmentSerializer(serializers.Serializer):
     reviewed_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
+_DATETIME = serializers.DateTimeField(read_only=True)  # DRF's own rendering of a datetime
+_STATUSES = {str(value): value for value, _ in AssignmentStatus.choices}
+
+
+def assignment_data(assignment: Assignment) -> dict[str, Any]:
+    """``AssignmentSerializer(assignment).data``, key for key and value for value, without a
+    serializer: every claim and submit answers with it, and building the serializer's fields
+    and walking them was a sixth of those requests' CPU. (The serializer stays the documented
+    shape; tests hold the two equal.)"""
+    a = assignment
+    dt = _DATETIME.to_representation
+    return {
+        "id": None if a.pk is None else int(a.pk),
+        "queue": None if a.queue_id is None else int(a.queue_id),
+        "item": None if a.item_id is None else int(a.item_id),
+        "status": None if a.status is None else _STATUSES.get(str(a.status), a.status),
+        "claimed_at": None if a.claimed_at is None else dt(a.claimed_at),
+        "lease_expires_at": None if a.lease_expires_at is None else dt(a.lease_expires_at),
+        "last_heartbeat_at": None if a.last_heartbeat_at is None else dt(a.last_heartbeat_at),
+        "submitted_at": None if a.submitted_at is None else dt(a.submitted_at),
+        "active_seconds": None if a.active_seconds is None else int(a.active_seconds),
+        "result": a.result,
+        "reviewed_at": None if a.reviewed_at is None else dt(a.reviewed_at),
+    }
+
+
 class ReviewedAssignmentSerializer(serializers.ModelSerializer):
     """A manager's view of an assignment, with gold scoring and the review."""
 

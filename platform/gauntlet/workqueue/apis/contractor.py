@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from gauntlet.accounts.permissions import IsContractor
 from gauntlet.api import Pagination
 from gauntlet.workqueue import registry, selectors, services
-from gauntlet.workqueue.apis.common import AssignmentSerializer, json_object, request_user
+from gauntlet.workqueue.apis.common import AssignmentSerializer, assignment_data, json_object, request_user
 from gauntlet.workqueue.models import Assignment
 
 NO_TASK_REASON = (
@@ -23,7 +23,7 @@ NO_TASK_REASON = (
 
 
 def _present(assignment: Assignment) -> dict[str, Any]:
-    data = dict(AssignmentSerializer(assignment).data)
+    data = assignment_data(assignment)
     data["task"] = registry.get_kind(assignment.queue.kind).present(assignment=assignment)
     return data
 
@@ -68,7 +68,7 @@ class AssignmentHeartbeatApi(APIView):
             contractor=request_user(request),
             active=data.validated_data["active"],
         )
-        return Response(AssignmentSerializer(assignment).data)
+        return Response(assignment_data(assignment))
 
 
 class AssignmentReleaseApi(APIView):
@@ -81,7 +81,7 @@ class AssignmentReleaseApi(APIView):
         assignment = services.assignment_release(
             assignment=Assignment(pk=assignment_id), contractor=request_user(request)
         )  # the service locks it, if it is yours (else 404)
-        return Response(AssignmentSerializer(assignment).data)
+        return Response(assignment_data(assignment))
 
 
 class AssignmentSubmitApi(APIView):
@@ -103,7 +103,7 @@ class AssignmentSubmitApi(APIView):
             contractor=request_user(request),
             data=json_object(request.data),
         )
-        return Response(AssignmentSerializer(assignment).data)
+        return Response(assignment_data(assignment))
 
 
 class MyQueuesApi(APIView):
