@@ -22,6 +22,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from gauntlet.common.sql import fetch, insert
 from gauntlet.errors import Invalid
 from gauntlet.workqueue.models import Assignment, Queue, WorkItem
 from gauntlet.workqueue.registry import TaskKind
@@ -37,6 +38,8 @@ COMPARISON_CHOICES = [
     {"value": "B", "label": "B is better"},
     {"value": "tie", "label": "About the same"},
 ]
+
+_EXAMPLE_TEXT_SQL = f'SELECT "prompt", "completion" FROM {Example._meta.db_table} WHERE "id" = %s'  # noqa: S608
 
 
 def _example_id(payload: dict[str, Any], key: str = "example_id") -> int:
@@ -104,10 +107,14 @@ class ExampleInjuryLabelKind(TaskKind):
         return {"label": value}
 
     def present(self, *, assignment: Assignment) -> dict[str, Any]:
-        example = Example.objects.only("prompt", "completion").get(pk=assignment.item.payload["example_id"])
+        # Every claim shows a task: one prepared statement, nothing for the ORM to compile.
+        rows = fetch(_EXAMPLE_TEXT_SQL, [assignment.item.payload["example_id"]])
+        if not rows:
+            raise Example.DoesNotExist(f"There is no example {assignment.item.payload['example_id']}.")
+        prompt, completion = rows[0]
         return {
-            "prompt": example.prompt,
-            "completion": example.completion,
+            "prompt": prompt,
+            "completion": completion,
             "instructions": assignment.queue.description,
             "choices": INJURY_CHOICES,
         }
@@ -121,16 +128,18 @@ class ExampleInjuryLabelKind(TaskKind):
         return {"label": label, "note": _note(data)}
 
     def on_submit(self, *, assignment: Assignment, result: dict[str, Any]) -> None:
-        # One INSERT: the engine calls this once per assignment, with the assignment row
+        # One prepared INSERT: the engine calls this once per assignment, with the assignment row
         # locked and checked not yet submitted (and Label.assignment is unique besides).
-        Label.objects.create(
-            assignment=assignment,
-            example_id=assignment.item.payload["example_id"],
-            queue_id=assignment.queue_id,
-            item_id=assignment.item_id,
-            rater_id=assignment.contractor_id,
-            value=result["label"],
-            note=result.get("note", ""),
+        insert(
+            Label(
+                assignment=assignment,
+                example_id=assignment.item.payload["example_id"],
+                queue_id=assignment.queue_id,
+                item_id=assignment.item_id,
+                rater_id=assignment.contractor_id,
+                value=result["label"],
+                note=result.get("note", ""),
+            )
         )
 
     def gold_correct(self, *, item: WorkItem, result: dict[str, Any]) -> bool:

@@ -33,9 +33,10 @@ from gauntlet.agreement.consensus import (
     needs_escalation,
 )
 from gauntlet.agreement.counting import majority_count
+from gauntlet.common.sql import fetch, upsert
 from gauntlet.errors import Invalid
 from gauntlet.workqueue.models import ItemState, Queue, WorkItem
-from labeling.models import Consensus, InjuryLabel
+from labeling.models import Consensus, InjuryLabel, Label
 from labeling.selectors import gold_labels, label_frame, labels_counted
 
 logger = logging.getLogger(__name__)
@@ -78,8 +79,15 @@ def consensus_settings(queue: Queue, *, strict: bool = False) -> ConsensusSettin
     return ConsensusSettings(method, threshold, step, max(cap, queue.overlap))
 
 
+_COUNTED_VALUES_SQL = f'SELECT "value" FROM {Label._meta.db_table} WHERE "item_id" = %s AND NOT "rejected"'  # noqa: S608
+
+
 def _counted_values(item: WorkItem) -> list[str]:
-    """The item's counted labels: one indexed read of a handful of rows, whatever the queue's size."""
+    """The item's counted labels (:func:`labels_counted`'s): one indexed read of a handful of rows,
+    whatever the queue's size; a prepared statement on PostgreSQL (it runs in every completing
+    submit)."""
+    if connection.vendor == "postgresql":
+        return [value for (value,) in fetch(_COUNTED_VALUES_SQL, [item.pk])]
     return list(labels_counted().filter(item_id=item.pk).order_by().values_list("value", flat=True))
 
 
@@ -160,7 +168,8 @@ def item_consensus_update(*, item: WorkItem) -> Consensus | None:
         item.state = ItemState.OPEN
         item.completed_at = None
         item.escalations += 1
-    (row,) = _upsert([_row(item.pk, item.payload["example_id"], item.queue_id, result, final=not escalate)])
+    row = _row(item.pk, item.payload["example_id"], item.queue_id, result, final=not escalate)
+    upsert(row, unique=("example", "queue"), update=_UPDATED)  # one prepared statement
     return row
 
 

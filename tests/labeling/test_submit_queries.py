@@ -28,16 +28,14 @@ pytestmark = pytest.mark.django_db
 # What one claim needs: who is asking (token), the claim function (queue, standing,
 # pick, lease, insert in one call), the example the task shows.
 CLAIM = ["select authtoken_token", "select gauntlet_claim", "select labeling_example"]
-# What one submit needs: who is asking, the assignment with its item and queue locked,
-# the contractor's standing read fresh (a block takes effect at once), the contractor's
-# activity clock (create if missing, lock, move), the assignment, the label, the item's
-# counted labels, the consensus upsert, the item's counters.
+# What one submit needs: who is asking, the assignment with its item and queue locked and
+# the contractor's standing read fresh (a block takes effect at once) in one statement, the
+# contractor's activity clock (created if missing and locked in one statement, then moved), the
+# assignment, the label, the item's counted labels, the consensus upsert, the item's counters.
 SUBMIT = [
     "select authtoken_token",
     "select workqueue_assignment",
-    "select accounts_user",
     "insert workqueue_activityclock",
-    "select workqueue_activityclock",
     "update workqueue_activityclock",
     "update workqueue_assignment",
     "insert labeling_label",

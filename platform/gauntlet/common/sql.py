@@ -67,3 +67,67 @@ def instance_from_row(model: type[M], row: Sequence[Any]) -> M:
         for field, value in zip(fields, row, strict=True)
     ]
     return model.from_db(connection.alias, [field.attname for field in fields], values)
+
+
+def _prepared(field: Any, instance: Model, *, add: bool) -> Any:
+    return field.get_db_prep_save(field.pre_save(instance, add), connection)
+
+
+def insert(instance: Model) -> None:
+    """``instance.save(force_insert=True)`` as one prepared statement (no signals: for the hot
+    path's own models, which have none). Sets the primary key from ``RETURNING``; elsewhere than
+    PostgreSQL it is the ORM's save."""
+    if connection.vendor != "postgresql":
+        instance.save(force_insert=True)
+        return
+    meta = instance._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key or instance.pk is not None]
+    names = ", ".join(f'"{field.column}"' for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f'INSERT INTO {meta.db_table} ({names}) VALUES ({marks}) RETURNING "{meta.pk.column}"'  # noqa: S608
+    ((pk,),) = fetch(sql, [_prepared(field, instance, add=True) for field in fields])
+    instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = connection.alias
+
+
+def update_fields(instance: Model, names: Sequence[str]) -> None:
+    """``instance.save(update_fields=names)`` as one prepared statement, for rows the caller holds
+    locked (no signals: for the hot path's own models, which have none); elsewhere than PostgreSQL
+    it is the ORM's save."""
+    if connection.vendor != "postgresql":
+        instance.save(update_fields=names)
+        return
+    meta = instance._meta
+    fields = [meta.get_field(name) for name in names]
+    sets = ", ".join(f'"{field.column}" = %s' for field in fields)  # type: ignore[union-attr]
+    sql = f'UPDATE {meta.db_table} SET {sets} WHERE "{meta.pk.column}" = %s'  # noqa: S608
+    fetch(sql, [*(_prepared(field, instance, add=False) for field in fields), instance.pk])
+
+
+def upsert(instance: Model, *, unique: Sequence[str], update: Sequence[str]) -> None:
+    """Insert ``instance``, or update ``update`` on the row it conflicts with on ``unique``
+    (``INSERT … ON CONFLICT DO UPDATE``), as one prepared statement; sets the primary key of the
+    row written. Elsewhere than PostgreSQL it is the ORM's ``bulk_create(update_conflicts=True)``."""
+    meta = instance._meta
+    if connection.vendor != "postgresql":
+        type(instance)._default_manager.bulk_create(
+            [instance], update_conflicts=True, unique_fields=list(unique), update_fields=list(update)
+        )
+        return
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    names = ", ".join(f'"{field.column}"' for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    conflict = ", ".join(f'"{meta.get_field(name).column}"' for name in unique)  # type: ignore[union-attr]
+    sets = ", ".join(
+        f'"{column}" = EXCLUDED."{column}"'
+        for column in (meta.get_field(name).column for name in update)  # type: ignore[union-attr]
+    )
+    sql = (
+        f"INSERT INTO {meta.db_table} ({names}) VALUES ({marks}) "  # noqa: S608 - the model's own names
+        f'ON CONFLICT ({conflict}) DO UPDATE SET {sets} RETURNING "{meta.pk.column}"'
+    )
+    ((pk,),) = fetch(sql, [_prepared(field, instance, add=True) for field in fields])
+    instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = connection.alias

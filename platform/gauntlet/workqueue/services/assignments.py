@@ -6,10 +6,11 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from gauntlet.accounts.models import Qualification, User
+from gauntlet.accounts.models import ContractorProfile, Qualification, User
+from gauntlet.common.sql import columns, fetch, instance_from_row, update_fields
 from gauntlet.workqueue import registry
 from gauntlet.workqueue.exceptions import AssignmentConflict, AssignmentNotFound, ClaimRefused, LeaseExpired
 from gauntlet.workqueue.models import (
@@ -18,6 +19,8 @@ from gauntlet.workqueue.models import (
     Assignment,
     AssignmentStatus,
     ItemState,
+    Queue,
+    WorkItem,
 )
 from gauntlet.workqueue.services.leases import leases_end
 
@@ -40,6 +43,44 @@ def _lock_own(*, assignment: Assignment, contractor: User, lock_item: bool = Fal
     return locked
 
 
+# The submit's first statement (PostgreSQL): the assignment and its item locked, its queue, and
+# the contractor's standing read fresh, in one round trip (what _lock_own + _standing_refusal
+# read in two ORM queries).
+_A_FIELDS = len(Assignment._meta.concrete_fields)
+_I_FIELDS = len(WorkItem._meta.concrete_fields)
+_Q_FIELDS = len(Queue._meta.concrete_fields)
+_LOCK_FOR_SUBMIT_SQL = f"""
+    SELECT {columns(Assignment, "a")}, {columns(WorkItem, "i")}, {columns(Queue, "q")},
+           u."is_active", p."is_active", p."qualification"
+    FROM {Assignment._meta.db_table} a
+    JOIN {WorkItem._meta.db_table} i ON i."id" = a."item_id"
+    JOIN {Queue._meta.db_table} q ON q."id" = a."queue_id"
+    JOIN {User._meta.db_table} u ON u."id" = a."contractor_id"
+    LEFT JOIN {ContractorProfile._meta.db_table} p ON p."user_id" = a."contractor_id"
+    WHERE a."id" = %s AND a."contractor_id" = %s
+    FOR UPDATE OF a, i
+"""  # noqa: S608 - the models' own table and column names
+
+Standing = tuple[bool, bool | None, str | None]  # user active, profile active, qualification
+
+
+def _lock_for_submit(*, assignment: Assignment, contractor: User) -> tuple[Assignment, Standing]:
+    """:func:`_lock_own` with ``lock_item`` and the contractor's standing, in one statement on
+    PostgreSQL; elsewhere the two queries."""
+    if connection.vendor != "postgresql":
+        return _lock_own(assignment=assignment, contractor=contractor, lock_item=True), _standing(contractor)
+    rows = fetch(_LOCK_FOR_SUBMIT_SQL, [assignment.pk, contractor.pk])
+    if not rows:
+        raise AssignmentNotFound()
+    row = rows[0]
+    ends = (_A_FIELDS, _A_FIELDS + _I_FIELDS, _A_FIELDS + _I_FIELDS + _Q_FIELDS)
+    locked = instance_from_row(Assignment, row[: ends[0]])
+    locked.item = instance_from_row(WorkItem, row[ends[0] : ends[1]])
+    locked.queue = instance_from_row(Queue, row[ends[1] : ends[2]])
+    user_active, profile_active, qualification = row[ends[2] :]
+    return locked, (bool(user_active), profile_active, qualification)
+
+
 def _end_lease(*, assignment: Assignment, status: str) -> None:
     """Leased → released/expired, giving the item its slot back."""
     leases_end(rows=[(assignment.pk, assignment.item_id)], status=status)
@@ -56,10 +97,7 @@ def _counted_seconds(*, assignment: Assignment, now: datetime) -> int:
     counted by the next heartbeat (rounding each one paid a script beating every 0.6 s 1 s a beat).
     """
     since = assignment.last_heartbeat_at or assignment.claimed_at
-    ActivityClock.objects.bulk_create(
-        [ActivityClock(contractor_id=assignment.contractor_id, counted_until=since)], ignore_conflicts=True
-    )
-    clock = ActivityClock.objects.select_for_update().get(pk=assignment.contractor_id)
+    clock = _locked_clock(contractor_id=assignment.contractor_id, since=since)
     start = max(since, clock.counted_until)
     if clock.counted_until < since <= clock.counted_until + timedelta(seconds=1):
         start = clock.counted_until  # the fraction of a second the last count left over
@@ -69,18 +107,47 @@ def _counted_seconds(*, assignment: Assignment, now: datetime) -> int:
     counted_until = now if elapsed >= cap else start + timedelta(seconds=counted)  # idle past the cap: gone
     if counted_until > clock.counted_until:
         clock.counted_until = counted_until
-        clock.save(update_fields=["counted_until"])
+        update_fields(clock, ["counted_until"])
     return counted
 
 
-def _standing_refusal(contractor: User) -> ClaimRefused | None:
-    """Why this contractor may not work right now (blocked or inactive), read fresh from the
-    database (the request's cached user may predate a block), or None if they may."""
-    user_active, profile_active, qualification = (
+_CLOCK_TABLE = ActivityClock._meta.db_table
+# Create the clock at ``since`` if missing, else lock it (a no-op update takes the row lock and
+# sees its latest committed version, as SELECT … FOR UPDATE would): one statement, not three.
+_LOCK_CLOCK_SQL = f"""
+    INSERT INTO {_CLOCK_TABLE} AS c ("contractor_id", "counted_until") VALUES (%s, %s)
+    ON CONFLICT ("contractor_id") DO UPDATE SET "counted_until" = c."counted_until"
+    RETURNING c."counted_until"
+"""  # noqa: S608 - the model's own table
+
+
+def _locked_clock(*, contractor_id: int, since: datetime) -> ActivityClock:
+    """The contractor's activity clock row, created at ``since`` if missing, locked."""
+    if connection.vendor != "postgresql":
+        ActivityClock.objects.bulk_create(
+            [ActivityClock(contractor_id=contractor_id, counted_until=since)], ignore_conflicts=True
+        )
+        return ActivityClock.objects.select_for_update().get(pk=contractor_id)
+    ((counted_until,),) = fetch(_LOCK_CLOCK_SQL, [contractor_id, since])
+    clock = ActivityClock(contractor_id=contractor_id, counted_until=counted_until)
+    clock._state.adding = False
+    return clock
+
+
+def _standing(contractor: User) -> Standing:
+    """The contractor's standing read fresh from the database (the request's cached user may
+    predate a block)."""
+    return (
         User.objects.filter(pk=contractor.pk)
         .values_list("is_active", "contractor_profile__is_active", "contractor_profile__qualification")
         .first()
     ) or (False, None, None)
+
+
+def _standing_refusal(contractor: User, standing: Standing | None = None) -> ClaimRefused | None:
+    """Why this contractor may not work right now (blocked or inactive), from their standing
+    read fresh (``standing``, else read now), or None if they may."""
+    user_active, profile_active, qualification = standing or _standing(contractor)
     if not user_active or profile_active is False:
         return ClaimRefused(
             "inactive", "Your contractor account is inactive; this task went back to its queue."
@@ -92,10 +159,12 @@ def _standing_refusal(contractor: User) -> ClaimRefused | None:
     return None
 
 
-def _refuse_stopped(*, assignment: Assignment, contractor: User) -> ClaimRefused | None:
+def _refuse_stopped(
+    *, assignment: Assignment, contractor: User, standing: Standing | None = None
+) -> ClaimRefused | None:
     """A blocked or inactive contractor's lease is given back (committed by the caller before it
     raises the returned refusal): blocked means blocked, even where a block bypassed the services."""
-    refusal = _standing_refusal(contractor)
+    refusal = _standing_refusal(contractor, standing)
     if refusal is not None and assignment.status == AssignmentStatus.LEASED:
         _end_lease(assignment=assignment, status=AssignmentStatus.RELEASED)
     return refusal
@@ -189,10 +258,10 @@ def assignment_submit(*, assignment: Assignment, contractor: User, data: dict[st
     (403 ``blocked`` / ``inactive``) and the lease goes back to the queue.
     """
     with transaction.atomic():
-        locked = _lock_own(assignment=assignment, contractor=contractor, lock_item=True)
+        locked, standing = _lock_for_submit(assignment=assignment, contractor=contractor)
         if locked.status in JUDGED_STATUSES:
             return locked
-        refusal = _refuse_stopped(assignment=locked, contractor=contractor)
+        refusal = _refuse_stopped(assignment=locked, contractor=contractor, standing=standing)
         if refusal is None:
             now = timezone.now()
             expired_at = _require_live_lease(assignment=locked, now=now)
@@ -216,16 +285,7 @@ def _record_submission(*, assignment: Assignment, data: dict[str, Any], now: dat
     assignment.last_heartbeat_at = now
     if item.is_gold:
         assignment.gold_correct = kind.gold_correct(item=item, result=result)
-    assignment.save(
-        update_fields=[
-            "result",
-            "status",
-            "submitted_at",
-            "active_seconds",
-            "last_heartbeat_at",
-            "gold_correct",
-        ]
-    )
+    update_fields(assignment, _SUBMITTED_FIELDS)
     kind.on_submit(assignment=assignment, result=result)
 
     item.active_leases -= 1
@@ -237,14 +297,23 @@ def _record_submission(*, assignment: Assignment, data: dict[str, Any], now: dat
         if item.judgments_received < item.judgments_wanted:  # the kind asked for more judgments
             item.state = ItemState.OPEN
             item.completed_at = None
-    item.save(
-        update_fields=[
-            "active_leases",
-            "judgments_received",
-            "judgments_wanted",
-            "escalations",
-            "state",
-            "completed_at",
-        ]
-    )
+    update_fields(item, _COUNTED_FIELDS)  # locked with the assignment
     registry.notify_submitted(assignment)
+
+
+_SUBMITTED_FIELDS = (
+    "result",
+    "status",
+    "submitted_at",
+    "active_seconds",
+    "last_heartbeat_at",
+    "gold_correct",
+)
+_COUNTED_FIELDS = (
+    "active_leases",
+    "judgments_received",
+    "judgments_wanted",
+    "escalations",
+    "state",
+    "completed_at",
+)
