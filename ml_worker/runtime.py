@@ -13,6 +13,7 @@ second; a DeBERTa-large one far more).
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -92,15 +93,44 @@ def masked_lm() -> Any:
     return _masked_lm
 
 
+def _consumed_queues() -> set[str]:
+    """The queues this worker consumes (``-Q``; the selection is made before the children fork)."""
+    from gauntlet.celery import app
+
+    return set(app.amqp.queues.consume_from)
+
+
+def batch_priority_apply(queues: set[str] | None = None) -> int:
+    """Lower this process's CPU priority to ``GAUNTLET_BATCH_WORKER_NICE`` when its worker serves
+    batch model work and no live tools (``-Q gpu``, not ``live``); its niceness after.
+
+    On a machine whose CPUs the live pool shares with training and bulk scoring, the scheduler
+    then runs a person's live score first and gives batch work what is left, instead of sharing
+    the cores evenly. Only ever lowers the priority (no privilege needed); 0 leaves it alone.
+    On a GPU machine the CPU side of batch work (tokenizing, data loading) yields the same way;
+    separating the GPU work itself is a device or CUDA stream per pool."""
+    from gauntlet.celery import Queue
+
+    queues = _consumed_queues() if queues is None else queues
+    target = int(settings.GAUNTLET_BATCH_WORKER_NICE)
+    current = os.nice(0)
+    if target > current and Queue.GPU.value in queues and Queue.LIVE.value not in queues:
+        return os.nice(target - current)
+    return current
+
+
 def reset_after_fork(**_: Any) -> None:
-    """Give a freshly forked worker child its own intra-op thread pool and no inherited model.
+    """Give a freshly forked worker child its own intra-op thread pool and no inherited model, and
+    a batch-only worker's child its lower CPU priority (:func:`batch_priority_apply`).
 
     Connected to Celery's ``worker_process_init``. A prefork child inherits the
     parent's OpenMP state; using it as is made every forward pass several times
     slower (and can deadlock libgomp when the parent ever computed). Setting the
-    thread count again rebuilds the pool inside the child.
+    thread count again rebuilds the pool inside the child. The priority is set first:
+    Linux niceness is per thread, and the pool's threads inherit it when they are created.
     """
     import torch
 
     _loaded.clear()
+    batch_priority_apply()
     torch.set_num_threads(settings.GAUNTLET_TORCH_THREADS)
