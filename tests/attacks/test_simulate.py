@@ -77,4 +77,6 @@ def test_simulate_refuses_sizes_it_cannot_use_before_writing_anything() -> None:
         call_command("simulate", "--rounds", "1", "--preset", "tiny", "--pool-prompts", "0", "--no-progress")
     with pytest.raises(CommandError, match="--rounds"):
         call_command("simulate", "--rounds", "0", "--preset", "tiny", "--no-progress")
+    with pytest.raises(CommandError, match="--torch-threads"):
+        call_command("simulate", "--rounds", "1", "--preset", "tiny", "--torch-threads", "0", "--no-progress")
     assert not User.objects.exists() and not ClassifierVersion.objects.exists()
