@@ -164,6 +164,10 @@ def bench_score_under_load(options: BenchOptions) -> dict[str, Any]:
                 warmed = warm.post(f"{base}/api/v1/score/", json=pair, timeout=120)
                 if warmed.status_code != 200:
                     raise RuntimeError(f"warm-up score -> {warmed.status_code}: {warmed.text[:300]}")
+            # Every web process's first live request imports the tasks modules (seconds on a busy
+            # machine) and one keep-alive session reaches one of them: warm them all, as the editors
+            # will connect (not timed).
+            _editors(base, token, pairs, editors, 1)
             run = _background_load(version, bulk, train_examples)
             _wait_in_progress(run, version)
             live_batch_sizes(clear=True)
