@@ -1,4 +1,4 @@
-"""Background work: the Celery broker and results, eager mode, and the one beat schedule.
+"""Background work: the Celery broker and results, eager mode, worker priority, and the one beat schedule.
 
 Every periodic task is listed here, once; queues and routes are ``gauntlet.celery``'s.
 """
@@ -18,6 +18,9 @@ CELERY_LONGEST_TASK_SECONDS = env.env_int("GAUNTLET_LONGEST_TASK_SECONDS", 6 * 3
 CELERY_BROKER_VISIBILITY_TIMEOUT = env.env_int(
     "GAUNTLET_BROKER_VISIBILITY_TIMEOUT", CELERY_LONGEST_TASK_SECONDS + 3600
 )
+# Niceness of the processes of a worker serving batch model work and no live tools (-Q gpu, not
+# live): on shared CPUs the scheduler runs live scores first. 0 leaves batch workers at normal priority.
+GAUNTLET_BATCH_WORKER_NICE = env.env_int("GAUNTLET_BATCH_WORKER_NICE", 10)
 CELERY_BEAT_SCHEDULE = {
     "workqueue-expire-leases": {
         "task": "gauntlet.workqueue.tasks.expire_leases",

@@ -352,9 +352,6 @@ GAUNTLET_CLASSIFIER_MAX_LENGTH = env.env_int("GAUNTLET_CLASSIFIER_MAX_LENGTH", 2
 GAUNTLET_SUBSTITUTION_CANDIDATES = env.env_int("GAUNTLET_SUBSTITUTION_CANDIDATES", 24)
 # Intra-op threads per model process (prefork children re-set it after fork); default: all cores.
 GAUNTLET_TORCH_THREADS = env.env_int("GAUNTLET_TORCH_THREADS", os.cpu_count() or 1)
-# Niceness of the processes of a worker serving batch model work and no live tools (-Q gpu, not
-# live): on shared CPUs the scheduler runs live scores first. 0 leaves batch workers at normal priority.
-GAUNTLET_BATCH_WORKER_NICE = env.env_int("GAUNTLET_BATCH_WORKER_NICE", 10)
 
 # --- work queue (gauntlet.workqueue) ---------------------------------------------
 # Most active seconds one heartbeat can add: a tab left open without heartbeats bills
