@@ -9,9 +9,6 @@ each, one run per queue at a time (:mod:`gauntlet.common.single_flight`).
 
 from __future__ import annotations
 
-# crowd-kit (and the pandas and scipy under it) load with the worker, which imports its task modules
-# before it forks: 2-4 s of imports that otherwise fell on each worker process's first refit.
-import crowdkit.aggregation  # noqa: F401
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 

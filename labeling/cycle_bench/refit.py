@@ -119,8 +119,10 @@ def refit(database_url: str, queue_id: int, delay: float, go: Any, results: Any)
     """The background job: what a default worker runs for ``refit_queue_consensus``. Says when
     it is loaded, waits for ``go`` (set as the annotators start), then refits after ``delay``."""
     _django_for(database_url)
+    from labeling.apps import crowdkit_preload
     from labeling.tasks import refit_queue_consensus
 
+    crowdkit_preload()  # as a worker does before it forks (worker_init)
     results.put({"ready": True})
     go.wait()
     time.sleep(delay)  # let the annotators get going first
