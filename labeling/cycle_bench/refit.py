@@ -4,8 +4,8 @@ while annotators keep submitting.
 A scratch database gets a Dawid–Skene queue of ``items`` (200,000) completed items
 with ``per_item`` (5) labels each from 50 raters (40 careful at 90%, 5 spammers, 5
 label flippers; 10% injurious), written by ``INSERT … SELECT`` (as if they had been
-submitted). Then the cycle bench's annotators claim and submit on an ordinary
-overlap-1 queue for ``seconds`` twice: once alone (``submit_p99_ms_bare``), once
+submitted). Then the cycle bench's annotators claim and submit on ordinary overlap-1
+queues (one per run) for ``seconds`` twice: once alone (``submit_p99_ms_bare``), once
 while a separate process runs the refit task's body
 (``labeling.tasks.refit_queue_consensus``: the whole queue's labels read, crowd-kit
 Dawid–Skene, the Consensus rows upserted in short batches) — ``refit_seconds`` and
