@@ -23,11 +23,29 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.mark.slow
 def test_simulate_one_tiny_round(settings, tiny_checkpoint: Path) -> None:  # type: ignore[no-untyped-def]
+    from gauntlet.celery import app
+
     settings.GAUNTLET_CLASSIFIER_BASE = str(tiny_checkpoint)
     out = StringIO()
-    call_command(
-        "simulate", "--rounds", "1", "--seed", "7", "--preset", "tiny", "--json", "--no-progress", stdout=out
-    )
+    # Configured as a deployment is (a broker, no eager mode) and with no worker running: the loop still
+    # runs, in this process, and leaves the app as it found it.
+    app.conf.task_always_eager = False
+    try:
+        call_command(
+            "simulate",
+            "--rounds",
+            "1",
+            "--seed",
+            "7",
+            "--preset",
+            "tiny",
+            "--json",
+            "--no-progress",
+            stdout=out,
+        )
+        assert app.conf.task_always_eager is False
+    finally:
+        app.conf.task_always_eager = True
     result = json.loads(out.getvalue())
     assert {"rounds", "cost_ratio", "cost_ratio_ci", "auc_drop"} <= set(result)
     assert result["cost_ratio"] is None and result["auc_drop"] is None  # one round: nothing to compare yet

@@ -18,7 +18,8 @@ class Command(BaseCommand):
         "Simulate the loop on the configured database: a story world with known truth, simulated raters, "
         "attackers (manual, tool-assisted, the automated word attack) and verifiers through the real "
         "services; train, calibrate, attack, verify, retrain, for --rounds rounds. Prints per-round figures "
-        "and the headline cost_ratio, cost_ratio_ci and auc_drop. A progress bar on stderr."
+        "and the headline cost_ratio, cost_ratio_ci and auc_drop. Runs every task in this process (no worker "
+        "needed). A progress bar on stderr."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -52,8 +53,13 @@ class Command(BaseCommand):
             )
         except ValueError as error:
             raise CommandError(str(error)) from error
-        threads = torch.get_num_threads()
+        from gauntlet.celery import app
+
+        threads, eager = torch.get_num_threads(), app.conf.task_always_eager
         torch.set_num_threads(options["torch_threads"])
+        # Every task the loop sends runs here, eagerly, whatever the deployment configures: the run keeps
+        # its own simulated clock, which no worker process would see, and it needs no worker at all.
+        app.conf.task_always_eager = True
         try:
             result = simulation_run(
                 rounds=options["rounds"],
@@ -65,6 +71,7 @@ class Command(BaseCommand):
             raise CommandError(f"{error.code}: {error}") from error
         finally:
             torch.set_num_threads(threads)  # the caller's (a test process runs other code after)
+            app.conf.task_always_eager = eager
         if options["json"]:
             self.stdout.write(json.dumps(result, indent=2, default=str))
             return
