@@ -23,6 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import torch
 from transformers import AutoModelForMaskedLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
@@ -171,6 +172,40 @@ def _trim(edits: dict[Pair, Edit], candidate_pool: int) -> dict[Pair, Edit]:
     return kept
 
 
+def _similar_enough(
+    edits: dict[Pair, Edit],
+    encoder: SentenceEncoder,
+    text: str,
+    index: int,
+    min_similarity: float,
+    candidate_pool: int,
+) -> tuple[dict[Pair, Edit], dict[Pair, float]]:
+    """The edits (in pre-ranked order) whose edited text keeps ``min_similarity`` to ``text``, checked
+    lazily: each kind's candidates in order, only as many as its share of the pool still lacks, so what
+    :func:`_trim` keeps is what checking every candidate would give, for one encoder pass of about the
+    pool's size when most edits pass (a one-word edit nearly always does) instead of the oversampled all."""
+    n_sub, n_ins = _budget(candidate_pool)
+    lacking = {"substitution": n_sub, "insertion_before": n_ins, "insertion_after": n_ins, "deletion": 1}
+    waiting = {kind: [pair for pair, edit in edits.items() if edit[1] == kind] for kind in lacking}
+    original: np.ndarray | None = None
+    similarities: dict[Pair, float] = {}
+    while True:
+        batch = [pair for kind, pairs in waiting.items() for pair in pairs[: lacking[kind]]]
+        if not batch:
+            break
+        for kind in waiting:
+            waiting[kind] = waiting[kind][lacking[kind] :]
+        vectors = encoder.encode(([text] if original is None else []) + [pair[index] for pair in batch])
+        if original is None:
+            original, vectors = vectors[0], vectors[1:]
+        for pair, similarity in zip(batch, (vectors @ original).tolist(), strict=True):
+            similarities[pair] = similarity
+            if similarity >= min_similarity:
+                lacking[edits[pair][1]] -= 1
+    kept = {pair: edit for pair, edit in edits.items() if similarities.get(pair, -1.0) >= min_similarity}
+    return kept, similarities
+
+
 def _masked_lm_candidates(
     mlm: MaskedLM, pair: tuple[str, str], field: Field, start: int, end: int, word: str, candidate_pool: int
 ) -> list[Candidate]:
@@ -277,10 +312,9 @@ def suggest_substitutions(
     edits = {pair: edit for (pair, edit), n in zip(edits.items(), lengths, strict=True) if n <= limit}
     similarities: dict[Pair, float] = {}
     if min_similarity is not None and edits and sentence_encoder is not None:
-        index = FIELDS.index(field)
-        vectors = sentence_encoder.encode([text, *(pair[index] for pair in edits)])
-        similarities = dict(zip(edits, (vectors[1:] @ vectors[0]).tolist(), strict=True))
-        edits = {pair: edit for pair, edit in edits.items() if similarities[pair] >= min_similarity}
+        edits, similarities = _similar_enough(
+            edits, sentence_encoder, text, FIELDS.index(field), min_similarity, candidate_pool
+        )
     edits = _trim(edits, candidate_pool)
     # One batch: the original and all candidates go through the same forward pass.
     pairs = [(prompt, completion), *edits]

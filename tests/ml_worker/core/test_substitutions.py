@@ -262,3 +262,58 @@ def test_without_a_masked_lm_suggestions_are_dictionary_words_close_in_meaning(
     assert words and not {"ge", "jim", "bird"} & set(words)
     assert {"buddy", "mate", "pal", "brother", "fellow", "companion"} & set(words)
     assert all(s.similarity is not None and s.similarity >= 0.8 for s in result.suggestions)
+
+
+class _CountingEncoder:
+    """A sentence encoder that counts the texts it is asked to encode."""
+
+    def __init__(self, encoder: SentenceEncoder) -> None:
+        self.encoder, self.texts = encoder, 0
+
+    def encode(self, texts, batch_size: int = 64):  # type: ignore[no-untyped-def]
+        self.texts += len(texts)
+        return self.encoder.encode(texts, batch_size)
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.encoder, name)  # its tokenizer and model, for the thesaurus
+
+
+def test_the_similarity_constraint_checks_only_the_candidates_the_pool_can_use(
+    minilm_clf: InjuryClassifier, sentence_encoder: SentenceEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twice the pool is generated so that the constraint can drop some; candidates are checked in their
+    pre-ranked order only while their kind's share of the pool is not full, so a one-word edit's request
+    (nearly every candidate keeps its meaning) encodes about the pool, not every generated candidate,
+    and suggests exactly what checking every candidate suggests."""
+    import ml_worker.core.substitutions as substitutions
+
+    prompt = "Tom went to the farm with his best friend. It was warm. Tom cooked lunch."
+    completion = "Suddenly Tom grabbed the hot pan and knocked into his best friend, who burned both palms."
+    start = completion.index("friend")
+
+    def suggest(encoder: object) -> list[tuple[str, str, float]]:
+        result = suggest_substitutions(
+            minilm_clf,
+            prompt,
+            completion,
+            field="completion",
+            start=start,
+            end=start + len("friend"),
+            k=24,
+            candidate_pool=24,
+            encoder=encoder,  # type: ignore[arg-type]
+        )
+        assert all(s.similarity is not None and s.similarity >= 0.8 for s in result.suggestions)
+        return [(s.text, s.kind, round(s.score, 5)) for s in result.suggestions]
+
+    lazy, every = _CountingEncoder(sentence_encoder), _CountingEncoder(sentence_encoder)
+    checked_lazily = suggest(lazy)
+
+    def check_every_candidate(edits, encoder, text, index, min_similarity, candidate_pool):  # type: ignore[no-untyped-def]
+        vectors = encoder.encode([text, *(pair[index] for pair in edits)])
+        similarities = dict(zip(edits, (vectors[1:] @ vectors[0]).tolist(), strict=True))
+        return {p: e for p, e in edits.items() if similarities[p] >= min_similarity}, similarities
+
+    monkeypatch.setattr(substitutions, "_similar_enough", check_every_candidate)
+    assert suggest(every) == checked_lazily
+    assert lazy.texts < every.texts  # fewer encoded for the same suggestions
