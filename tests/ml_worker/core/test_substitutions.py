@@ -240,15 +240,13 @@ def test_a_masked_lm_is_held_to_the_similarity_constraint_too(
     assert all(float(v @ similarities[0]) >= 0.97 - 1e-4 for v in similarities[1:])
 
 
-def test_without_a_masked_lm_suggestions_are_dictionary_words_close_in_meaning(
-    minilm_clf: InjuryClassifier, sentence_encoder: SentenceEncoder
-) -> None:
-    """The issue's example: fragments ("ge"), names ("jim") and unrelated words are not offered."""
+def _friend_suggestions(clf: InjuryClassifier, encoder: object):  # type: ignore[no-untyped-def]
+    """The top 24 edits of "friend" in the issue's example story (a pool of 24)."""
     prompt = "Tom went to the farm with his best friend. It was warm. Tom cooked lunch."
     completion = "Suddenly Tom grabbed the hot pan and knocked into his best friend, who burned both palms."
     start = completion.index("friend")
-    result = suggest_substitutions(
-        minilm_clf,
+    return suggest_substitutions(
+        clf,
         prompt,
         completion,
         field="completion",
@@ -256,8 +254,15 @@ def test_without_a_masked_lm_suggestions_are_dictionary_words_close_in_meaning(
         end=start + len("friend"),
         k=24,
         candidate_pool=24,
-        encoder=sentence_encoder,
+        encoder=encoder,  # type: ignore[arg-type]
     )
+
+
+def test_without_a_masked_lm_suggestions_are_dictionary_words_close_in_meaning(
+    minilm_clf: InjuryClassifier, sentence_encoder: SentenceEncoder
+) -> None:
+    """The issue's example: fragments ("ge"), names ("jim") and unrelated words are not offered."""
+    result = _friend_suggestions(minilm_clf, sentence_encoder)
     words = [s.text for s in result.suggestions if s.kind == "substitution"]
     assert words and not {"ge", "jim", "bird"} & set(words)
     assert {"buddy", "mate", "pal", "brother", "fellow", "companion"} & set(words)
@@ -287,22 +292,8 @@ def test_the_similarity_constraint_checks_only_the_candidates_the_pool_can_use(
     and suggests exactly what checking every candidate suggests."""
     import ml_worker.core.substitutions as substitutions
 
-    prompt = "Tom went to the farm with his best friend. It was warm. Tom cooked lunch."
-    completion = "Suddenly Tom grabbed the hot pan and knocked into his best friend, who burned both palms."
-    start = completion.index("friend")
-
     def suggest(encoder: object) -> list[tuple[str, str, float]]:
-        result = suggest_substitutions(
-            minilm_clf,
-            prompt,
-            completion,
-            field="completion",
-            start=start,
-            end=start + len("friend"),
-            k=24,
-            candidate_pool=24,
-            encoder=encoder,  # type: ignore[arg-type]
-        )
+        result = _friend_suggestions(minilm_clf, encoder)
         assert all(s.similarity is not None and s.similarity >= 0.8 for s in result.suggestions)
         return [(s.text, s.kind, round(s.score, 5)) for s in result.suggestions]
 
