@@ -39,7 +39,13 @@ def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
             cursor.execute(sql, params, prepare=True)
             # rownumber is None when the statement returned no rows to fetch (cheaper
             # than building the column descriptions to find out).
-            return cursor.fetchall() if cursor.rownumber is not None else []
+            rows = cursor.fetchall() if cursor.rownumber is not None else []
+        # The connection just answered: that is the health check (CONN_HEALTH_CHECKS) Django runs
+        # before a request's first ORM query or transaction, a SELECT 1 of its own, so it need not
+        # run it again in this request. (Token auth is every API request's first statement and
+        # always came here, unchecked; a submit then paid the check's round trip at its BEGIN.)
+        db.health_check_done = True
+        return rows
     with db.cursor() as django_cursor:
         django_cursor.execute(sql, params)
         return django_cursor.fetchall() if django_cursor.description else []
