@@ -129,8 +129,8 @@ def reset_after_fork(**_: Any) -> None:
     thread count again rebuilds the pool inside the child. The priority is set first:
     Linux niceness is per thread, and the pool's threads inherit it when they are created.
     """
-    import torch
+    from ml_worker.core.device import use_cpu_threads
 
     _loaded.clear()
     batch_priority_apply()
-    torch.set_num_threads(settings.GAUNTLET_TORCH_THREADS)
+    use_cpu_threads(settings.GAUNTLET_TORCH_THREADS)

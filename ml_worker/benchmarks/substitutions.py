@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import torch
 from django.conf import settings
 
 from gauntlet.common.benchmarks import BenchOptions
@@ -55,6 +54,7 @@ def _trained_model(options: BenchOptions) -> Path:
 
 def bench_substitutions(options: BenchOptions) -> dict[str, Any]:
     from ml_worker.core.classifier import InjuryClassifier
+    from ml_worker.core.device import use_cpu_threads
     from ml_worker.core.saliency import token_saliency
     from ml_worker.core.similarity import shared_encoder
     from ml_worker.core.story_world import synthetic_story_pairs
@@ -62,7 +62,7 @@ def bench_substitutions(options: BenchOptions) -> dict[str, Any]:
     from ml_worker.core.vocabulary import dictionary_words
     from ml_worker.core.word_attack import SKIP
 
-    torch.set_num_threads(settings.GAUNTLET_TORCH_THREADS)
+    use_cpu_threads(settings.GAUNTLET_TORCH_THREADS)  # as a worker process does
     n_examples = 3 if options.quick else options.get_int("examples", 20)
     clf = InjuryClassifier.load(
         _trained_model(options), device="cpu", max_length=settings.GAUNTLET_CLASSIFIER_MAX_LENGTH

@@ -13,14 +13,13 @@ import statistics
 import time
 from collections.abc import Callable
 
-import torch
-
 from ml_worker.core.bare import (
     bare_batch_throughput,
     bare_forward_latency_ms,
     bare_train_throughput,
 )
 from ml_worker.core.classifier import InjuryClassifier, default_backbone_path
+from ml_worker.core.device import use_cpu_threads
 from ml_worker.core.saliency import token_saliency
 from ml_worker.core.story_world import synthetic_story_pairs
 from ml_worker.core.substitutions import suggest_substitutions
@@ -74,7 +73,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = parser.parse_args()
     if args.threads:
-        torch.set_num_threads(args.threads)
+        use_cpu_threads(args.threads)
     figures = measure(args.model, args.device, args.repeats)
     if args.json:
         print(json.dumps(figures))

@@ -21,7 +21,7 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
-from ml_worker.core.device import autocast, pick_device
+from ml_worker.core.device import inference_autocast, pick_device
 
 Pair = tuple[str, str]
 INJURIOUS = 1
@@ -214,9 +214,9 @@ class InjuryClassifier:
         )
 
     def logits(self, batch: Mapping[str, torch.Tensor]) -> torch.Tensor:
-        """Raw logits (batch, 2) in fp32 for a padded batch; runs under autocast on CUDA, keeps autograd."""
+        """Raw logits (batch, 2) in fp32 for a padded batch; runs under `inference_autocast`, keeps autograd."""
         inputs = {name: tensor.to(self.device) for name, tensor in batch.items() if name != "offset_mapping"}
-        with autocast(self.device):
+        with inference_autocast(self.device):
             output = self.model(**inputs)
         return output.logits.float()
 

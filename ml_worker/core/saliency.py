@@ -14,7 +14,7 @@ from typing import Literal
 import torch
 
 from ml_worker.core.classifier import INJURIOUS, InjuryClassifier, pad_batch
-from ml_worker.core.device import autocast
+from ml_worker.core.device import inference_autocast
 
 Field = Literal["prompt", "completion"]
 FIELDS: tuple[Field, Field] = ("prompt", "completion")
@@ -43,7 +43,7 @@ def embedding_gradients(
     input_ids = inputs.pop("input_ids")
     with torch.enable_grad():
         embeddings = clf.model.get_input_embeddings()(input_ids).detach().requires_grad_(True)
-        with autocast(clf.device):
+        with inference_autocast(clf.device):
             logits = clf.model(inputs_embeds=embeddings, **inputs).logits.float()
         # Rows are independent, so the gradient of the sum gives each row its own gradient.
         (gradients,) = torch.autograd.grad(logits[:, INJURIOUS].sum(), embeddings)

@@ -15,7 +15,7 @@ import torch
 from transformers import AutoModel, AutoTokenizer
 
 from ml_worker.core.classifier import default_backbone_path, length_sorted_batches, pad_batch
-from ml_worker.core.device import autocast, pick_device
+from ml_worker.core.device import inference_autocast, pick_device
 
 
 class SentenceEncoder:
@@ -46,7 +46,7 @@ class SentenceEncoder:
         with torch.inference_mode():
             for indices in length_sorted_batches(lengths, batch_size):
                 batch = {k: v.to(self.device) for k, v in pad_batch(encoding, indices, 0).items()}
-                with autocast(self.device):
+                with inference_autocast(self.device):
                     hidden = self.model(**batch).last_hidden_state.float()
                 mask = batch["attention_mask"].unsqueeze(-1).float()
                 mean = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1.0)

@@ -28,7 +28,7 @@ import torch
 from transformers import AutoModelForMaskedLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from ml_worker.core.classifier import InjuryClassifier, completion_lengths, completion_token_limit, pad_batch
-from ml_worker.core.device import autocast, pick_device
+from ml_worker.core.device import inference_autocast, pick_device
 from ml_worker.core.lexicon import Lexicon, shared_lexicon
 from ml_worker.core.saliency import FIELDS, Field, embedding_gradients
 from ml_worker.core.similarity import SentenceEncoder, shared_encoder
@@ -227,7 +227,7 @@ def _masked_lm_candidates(
         return_tensors="pt",
     ).to(mlm.device)
     allowed, words = mlm.whole_words
-    with torch.inference_mode(), autocast(mlm.device):
+    with torch.inference_mode(), inference_autocast(mlm.device):
         logits = mlm.model(**batch).logits.float()
     n_sub, n_ins = _budget(candidate_pool)
     candidates: list[Candidate] = []

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from attacks.simulation.config import PRESETS, simulation_config
 from attacks.simulation.runner import simulation_run
 from gauntlet.errors import DomainError
+from ml_worker.core.device import use_cpu_threads
 
 
 class Command(BaseCommand):
@@ -56,7 +57,7 @@ class Command(BaseCommand):
         from gauntlet.celery import app
 
         threads, eager = torch.get_num_threads(), app.conf.task_always_eager
-        torch.set_num_threads(options["torch_threads"])
+        use_cpu_threads(options["torch_threads"])  # and numpy's BLAS one thread, as a worker
         # Every task the loop sends runs here, eagerly, whatever the deployment configures: the run keeps
         # its own simulated clock, which no worker process would see, and it needs no worker at all.
         app.conf.task_always_eager = True
