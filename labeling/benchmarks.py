@@ -29,6 +29,7 @@ def consensus_refit(options: BenchOptions) -> dict[str, Any]:
         seconds=float(options.params.get("seconds", 3 if options.quick else 60)),
         gunicorn_workers=options.get_int("gunicorn_workers", 2),
         gunicorn_threads=options.get_int("gunicorn_threads", 4),
+        refit_nice=options.get_int("refit_nice", 0),
     )
 
 

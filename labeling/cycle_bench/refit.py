@@ -115,9 +115,13 @@ def fill_labelled_queue(database_url: str, items: int, per_item: int, results: A
     results.put({"queue": queue.pk, "labels": int(labels)})
 
 
-def refit(database_url: str, queue_id: int, delay: float, go: Any, results: Any) -> None:
-    """The background job: what a default worker runs for ``refit_queue_consensus``. Says when
-    it is loaded, waits for ``go`` (set as the annotators start), then refits after ``delay``."""
+def refit(database_url: str, queue_id: int, delay: float, nice: int, go: Any, results: Any) -> None:
+    """The background job: what a default worker runs for ``refit_queue_consensus`` (at niceness
+    ``nice``). Says when it is loaded, waits for ``go`` (set as the annotators start), then refits
+    after ``delay``."""
+    import os
+
+    os.nice(nice)
     _django_for(database_url)
     from labeling.apps import crowdkit_preload
     from labeling.tasks import refit_queue_consensus
@@ -155,6 +159,7 @@ def run_refit_bench(
     seconds: float,
     gunicorn_workers: int,
     gunicorn_threads: int,
+    refit_nice: int = 0,
 ) -> dict[str, Any]:
     with scratch_database("refit") as (database_url, env, ctx):
         t0 = time.perf_counter()
@@ -167,7 +172,9 @@ def run_refit_bench(
             wait_until_serving(port)
             bare = annotators_run(ctx, port, bare_queue, setup["tokens"], seconds)
             results, go = ctx.Queue(), ctx.Event()
-            job = ctx.Process(target=refit, args=(database_url, labelled["queue"], 1.0, go, results))
+            job = ctx.Process(
+                target=refit, args=(database_url, labelled["queue"], 1.0, refit_nice, go, results)
+            )
             job.start()
             results.get(timeout=900)  # Django loaded in the job: it starts with the annotators, not after
             go.set()
@@ -197,6 +204,7 @@ def run_refit_bench(
         "submit_p99_ratio": round(p99_during / p99_bare, 2) if p99_bare and p99_during else None,
         **figures,
         "fill_seconds": round(fill_seconds, 1),
+        "refit_nice": refit_nice,
         "annotators": annotators,
         "seconds": seconds,
         "note": "refit_seconds is the whole job: labels read, Dawid-Skene fitted, rows upserted",

@@ -30,7 +30,7 @@ import torch
 
 from gauntlet.common.benchmarks import BenchOptions
 from ml_worker.core.classifier import InjuryClassifier
-from ml_worker.core.device import pick_device
+from ml_worker.core.device import cpu_has_amx, pick_device
 
 from .processes import gpu_worker, scratch_database, web_server
 from .score import _percentile, bare_latency_ms
@@ -148,7 +148,9 @@ def bench_score_under_load(options: BenchOptions) -> dict[str, Any]:
     del clf
 
     logs = Path(tempfile.mkdtemp(prefix="gauntlet-bench-load-"))
-    workers_env = {"GAUNTLET_TORCH_THREADS": torch_threads}
+    # --param cpu_bf16=1: the workers' read-only passes in bf16 (GAUNTLET_CPU_BF16; training stays fp32)
+    cpu_bf16 = options.params.get("cpu_bf16", os.environ.get("GAUNTLET_CPU_BF16", "0"))
+    workers_env = {"GAUNTLET_TORCH_THREADS": torch_threads, "GAUNTLET_CPU_BF16": cpu_bf16}
     with scratch_database(use_current=options.params.get("database") == "current"):
         version = bench_version(path)
         token = bench_user_token()
@@ -190,5 +192,7 @@ def bench_score_under_load(options: BenchOptions) -> dict[str, Any]:
     out["p99_met"] = out["live_p99_ms"] <= 100
     out["torch_threads_per_worker"] = int(torch_threads)
     out["bare_torch_threads"] = torch.get_num_threads()
+    out["workers_cpu_bf16"] = cpu_bf16 == "1"  # the bare loop is fp32 either way
+    out["cpu_amx"] = cpu_has_amx()
     out["http"] = "gunicorn gthread 2 x 8 on loopback, token auth; live pool and gpu pool as separate workers"
     return out
