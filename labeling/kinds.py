@@ -22,7 +22,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from gauntlet.common.sql import fetch, insert
+from gauntlet.common.sql import fetch
 from gauntlet.errors import Invalid
 from gauntlet.workqueue.models import Assignment, Queue, WorkItem
 from gauntlet.workqueue.registry import TaskKind
@@ -128,9 +128,11 @@ class ExampleInjuryLabelKind(TaskKind):
         return {"label": label, "note": _note(data)}
 
     def on_submit(self, *, assignment: Assignment, result: dict[str, Any]) -> None:
-        # One prepared INSERT: the engine calls this once per assignment, with the assignment row
-        # locked and checked not yet submitted (and Label.assignment is unique besides).
-        insert(
+        from labeling.services.consensus import label_insert
+
+        # The engine calls this once per assignment, with the assignment and its item locked and the
+        # assignment checked not yet submitted (and Label.assignment is unique besides).
+        label_insert(
             Label(
                 assignment=assignment,
                 example_id=assignment.item.payload["example_id"],
@@ -139,7 +141,8 @@ class ExampleInjuryLabelKind(TaskKind):
                 rater_id=assignment.contractor_id,
                 value=result["label"],
                 note=result.get("note", ""),
-            )
+            ),
+            item=assignment.item,
         )
 
     def gold_correct(self, *, item: WorkItem, result: dict[str, Any]) -> bool:
@@ -149,7 +152,8 @@ class ExampleInjuryLabelKind(TaskKind):
     def on_item_complete(self, *, item: WorkItem) -> None:
         from labeling.services.consensus import item_consensus_update
 
-        item_consensus_update(item=item)
+        # Nothing here reads the row back: its upsert may ride with the engine's save of the item.
+        item_consensus_update(item=item, ride_with_item=True)
 
     def on_assignment_rejected(self, *, assignment: Assignment) -> None:
         """The label no longer counts, and neither does the final consensus it helped decide: it is

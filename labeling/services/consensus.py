@@ -33,7 +33,7 @@ from gauntlet.agreement.consensus import (
     needs_escalation,
 )
 from gauntlet.agreement.counting import majority_count
-from gauntlet.common.sql import fetch, upsert
+from gauntlet.common.sql import fetch, insert, insert_then_select, upsert
 from gauntlet.errors import Invalid
 from gauntlet.workqueue.models import ItemState, Queue, WorkItem
 from labeling.models import Consensus, InjuryLabel, Label
@@ -82,10 +82,35 @@ def consensus_settings(queue: Queue, *, strict: bool = False) -> ConsensusSettin
 _COUNTED_VALUES_SQL = f'SELECT "value" FROM {Label._meta.db_table} WHERE "item_id" = %s AND NOT "rejected"'  # noqa: S608
 
 
+# Where label_insert leaves the item's counted labels, on the (locked) item instance of the submit.
+_COUNTED_NOW = "_labels_counted_now"
+
+
+def label_insert(label: Label, *, item: WorkItem) -> None:
+    """Insert a submitted judgment's label, ``item`` being its work item, locked by the caller.
+
+    On PostgreSQL the same statement (one round trip) also reads the item's other counted labels
+    and leaves them, with the new one, on ``item`` for :func:`item_consensus_update` in case this
+    judgment completes it: they are what its own read would find, since an item's labels change
+    only with the item row locked (a submit's insert, a rejection's update) and the caller holds that
+    lock until it commits. Elsewhere it is the ORM's insert, and the consensus reads the labels."""
+    if connection.vendor != "postgresql":
+        insert(label)
+        return
+    others = insert_then_select(label, _COUNTED_VALUES_SQL, [item.pk])
+    counted = [value for (value,) in others]
+    if not label.rejected:
+        counted.append(label.value)
+    setattr(item, _COUNTED_NOW, counted)
+
+
 def _counted_values(item: WorkItem) -> list[str]:
-    """The item's counted labels (:func:`labels_counted`'s): one indexed read of a handful of rows,
-    whatever the queue's size; a prepared statement on PostgreSQL (it runs in every completing
-    submit)."""
+    """The item's counted labels (:func:`labels_counted`'s): those :func:`label_insert` just read
+    with the label of the submit in progress, else one indexed read of a handful of rows, whatever
+    the queue's size (a prepared statement on PostgreSQL)."""
+    counted: list[str] | None = item.__dict__.pop(_COUNTED_NOW, None)
+    if counted is not None:
+        return counted
     if connection.vendor == "postgresql":
         return [value for (value,) in fetch(_COUNTED_VALUES_SQL, [item.pk])]
     return list(labels_counted().filter(item_id=item.pk).order_by().values_list("value", flat=True))
@@ -134,7 +159,7 @@ UPSERT_BATCH = 2000
 
 
 @transaction.atomic(savepoint=False)
-def item_consensus_update(*, item: WorkItem) -> Consensus | None:
+def item_consensus_update(*, item: WorkItem, ride_with_item: bool = False) -> Consensus | None:
     """Compute and store an item's consensus; escalate it when agreement is too low.
 
     Called by the work-queue engine (``on_item_complete``) with the item row
@@ -147,8 +172,11 @@ def item_consensus_update(*, item: WorkItem) -> Consensus | None:
     queue's step (up to ``max_judgments``), reopens the item and counts it in
     ``item.escalations``; the engine saves the item. Idempotent for the same
     labels: the Consensus row is updated in place. Returns None when the item
-    has no counted labels. Queries: the labels, one upsert (and the queue, unless
-    ``item.queue`` is already loaded).
+    has no counted labels. Queries: the labels (none when :func:`label_insert` read them with
+    the submit's label), one upsert (and the queue, unless ``item.queue`` is already loaded).
+    With ``ride_with_item`` (the engine's submit, which saves the item next,
+    :func:`~gauntlet.common.sql.writes_ride_with`) the upsert goes in the item's save, and the
+    returned row's primary key is not read back.
     """
     queue = item.queue
     settings = consensus_settings(queue)
@@ -169,7 +197,8 @@ def item_consensus_update(*, item: WorkItem) -> Consensus | None:
         item.completed_at = None
         item.escalations += 1
     row = _row(item.pk, item.payload["example_id"], item.queue_id, result, final=not escalate)
-    upsert(row, unique=("example", "queue"), update=_UPDATED)  # one prepared statement
+    # One prepared statement (or a part of the item's save, with ride_with_item).
+    upsert(row, unique=("example", "queue"), update=_UPDATED, ride_with=item if ride_with_item else None)
     return row
 
 

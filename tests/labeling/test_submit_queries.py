@@ -31,21 +31,21 @@ CLAIM = ["select authtoken_token", "select gauntlet_claim", "select labeling_exa
 # What one submit needs: who is asking, the assignment with its item and queue locked and
 # the contractor's standing read fresh (a block takes effect at once) in one statement, the
 # contractor's activity clock (created if missing and locked in one statement, then moved), the
-# assignment, the label, the item's counted labels, the consensus upsert, the item's counters.
+# assignment, the label inserted with the item's other counted labels read in the same statement
+# (``WITH … INSERT … SELECT``: what the consensus counts if this judgment completes the item; it
+# was a statement of its own), and the item's counters with the consensus upsert riding in the same
+# statement (``WITH … INSERT … ON CONFLICT … UPDATE workitem``; it too was a statement of its own).
 SUBMIT = [
     "select authtoken_token",
     "select workqueue_assignment",
     "insert workqueue_activityclock",
     "update workqueue_activityclock",
     "update workqueue_assignment",
-    "insert labeling_label",
-    "select labeling_label",
-    "insert labeling_consensus",
-    "update workqueue_workitem",
+    "with labeling_label",
+    "with labeling_consensus",
 ]
-# A submit that does not complete its item counts nothing.
-SUBMIT_PARTIAL = [shape for shape in SUBMIT if "labeling_label" not in shape or shape.startswith("insert")]
-SUBMIT_PARTIAL.remove("insert labeling_consensus")
+# A submit that does not complete its item writes no consensus: the counters alone.
+SUBMIT_PARTIAL = [*SUBMIT[:-1], "update workqueue_workitem"]
 
 
 def _shape(sql: str) -> str:

@@ -44,7 +44,7 @@ def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         # before a request's first ORM query or transaction, a SELECT 1 of its own, so it need not
         # run it again in this request. (Token auth is every API request's first statement and
         # always came here, unchecked; a submit then paid the check's round trip at its BEGIN.)
-        db.health_check_done = True
+        db.health_check_done = True  # type: ignore[attr-defined] # Django sets it too; not in the stubs
         return rows
     with db.cursor() as django_cursor:
         django_cursor.execute(sql, params)
@@ -110,11 +110,33 @@ def insert(instance: Model) -> None:
     instance._state.db = db.alias
 
 
+def insert_then_select(instance: Model, select: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """:func:`insert` and one ``SELECT`` in one prepared statement, one round trip (PostgreSQL only):
+    ``WITH inserted AS (INSERT …) SELECT …``; the SELECT's rows. The SELECT sees the database as the
+    statement found it, before the insert (a statement's parts share one snapshot), so it never sees
+    the new row. The primary key is not read back (``instance.pk`` stays unset)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        raise NotImplementedError(
+            "insert_then_select is one PostgreSQL statement; elsewhere insert, then select"
+        )
+    meta = instance._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key or instance.pk is not None]
+    names = ", ".join(f'"{field.column}"' for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"WITH inserted AS (INSERT INTO {meta.db_table} ({names}) VALUES ({marks})) {select}"  # noqa: S608
+    rows = fetch(sql, [*(_prepared(field, instance, add=True, db=db) for field in fields), *params])
+    instance._state.adding = False
+    instance._state.db = db.alias
+    return rows
+
+
 def update_fields(instance: Model, names: Sequence[str]) -> None:
     """``instance.save(update_fields=names)`` as one prepared statement, for rows the caller holds
     locked (no signals: for the hot path's own models, which have none); elsewhere than PostgreSQL
     it is the ORM's save."""
     db = connections[DEFAULT_DB_ALIAS]
+    riders: list[tuple[str, list[Any]]] = instance.__dict__.pop(_RIDERS, None) or []
     if db.vendor != "postgresql":
         instance.save(update_fields=names)
         return
@@ -122,13 +144,36 @@ def update_fields(instance: Model, names: Sequence[str]) -> None:
     fields = [meta.get_field(name) for name in names]
     sets = ", ".join(f'"{field.column}" = %s' for field in fields)  # type: ignore[union-attr]
     sql = f'UPDATE {meta.db_table} SET {sets} WHERE "{meta.pk.column}" = %s'  # noqa: S608
-    fetch(sql, [*(_prepared(field, instance, add=False, db=db) for field in fields), instance.pk])
+    params = [*(_prepared(field, instance, add=False, db=db) for field in fields), instance.pk]
+    if riders:  # the writes that waited for this one: WITH w0 AS (…), w1 AS (…) UPDATE …
+        sql = "WITH " + ", ".join(f"w{n} AS ({text})" for n, (text, _) in enumerate(riders)) + " " + sql
+        params = [value for _, values in riders for value in values] + params
+    fetch(sql, params)
 
 
-def upsert(instance: Model, *, unique: Sequence[str], update: Sequence[str]) -> None:
+# Where writes waiting to ride with an instance's update_fields wait (see writes_ride_with).
+_RIDERS = "_gauntlet_riders"
+
+
+def writes_ride_with(instance: Model) -> None:
+    """The caller's promise that ``update_fields(instance, …)`` runs later in this transaction, on
+    every path that commits: until it does, each :func:`upsert` given ``ride_with=instance`` is sent
+    in that update's statement (``WITH … INSERT … ON CONFLICT … UPDATE …``, one round trip for all)
+    instead of one of its own. A write never waits alone: if the transaction fails first, nothing
+    of it was written either way. PostgreSQL only; elsewhere every write goes at once."""
+    if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
+        instance.__dict__[_RIDERS] = []
+
+
+def upsert(
+    instance: Model, *, unique: Sequence[str], update: Sequence[str], ride_with: Model | None = None
+) -> None:
     """Insert ``instance``, or update ``update`` on the row it conflicts with on ``unique``
     (``INSERT … ON CONFLICT DO UPDATE``), as one prepared statement; sets the primary key of the
-    row written. Elsewhere than PostgreSQL it is the ORM's ``bulk_create(update_conflicts=True)``."""
+    row written. Elsewhere than PostgreSQL it is the ORM's ``bulk_create(update_conflicts=True)``.
+
+    With ``ride_with`` an instance the caller promised to save (:func:`writes_ride_with`), the
+    write goes in that save's statement instead, and the primary key is not read back."""
     meta = instance._meta
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor != "postgresql":
@@ -146,9 +191,16 @@ def upsert(instance: Model, *, unique: Sequence[str], update: Sequence[str]) -> 
     )
     sql = (
         f"INSERT INTO {meta.db_table} ({names}) VALUES ({marks}) "  # noqa: S608 - the model's own names
-        f'ON CONFLICT ({conflict}) DO UPDATE SET {sets} RETURNING "{meta.pk.column}"'
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
     )
-    ((pk,),) = fetch(sql, [_prepared(field, instance, add=True, db=db) for field in fields])
+    params = [_prepared(field, instance, add=True, db=db) for field in fields]
+    riders: list[tuple[str, list[Any]]] | None = (
+        None if ride_with is None else ride_with.__dict__.get(_RIDERS)
+    )
+    if riders is not None:
+        riders.append((sql, params))
+        return
+    ((pk,),) = fetch(f'{sql} RETURNING "{meta.pk.column}"', params)
     instance.pk = pk
     instance._state.adding = False
     instance._state.db = db.alias

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import psycopg
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from gauntlet.accounts.models import User
-from gauntlet.common.sql import fetch, literal
+from gauntlet.accounts.models import ContractorProfile, User
+from gauntlet.common.sql import fetch, literal, update_fields, upsert, writes_ride_with
+from gauntlet.workqueue.models import WorkItem
+from tests.factories import WorkItemFactory, new_manager
 
 
 def test_literal_refuses_anything_but_a_plain_choice_value() -> None:
@@ -58,3 +61,27 @@ def test_a_statement_that_failed_leaves_the_health_check_due() -> None:
     with pytest.raises(DatabaseError):
         fetch("SELECT no_such_column FROM no_such_table", [])
     assert not connection.health_check_done
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the prepared-statement path")
+@pytest.mark.django_db
+@pytest.mark.parametrize("promised", [False, True])
+def test_an_upsert_riding_with_a_save_is_written_by_that_save(
+    monkeypatch: pytest.MonkeyPatch, promised: bool
+) -> None:
+    """With the caller's promise (writes_ride_with) an upsert waits for the instance's save and goes
+    in its statement; without one, ride_with changes nothing: it is written at once."""
+    person, item = new_manager(), WorkItemFactory()  # a manager: no contractor profile yet
+    if promised:
+        writes_ride_with(item)
+    seen = _statements(monkeypatch)
+    upsert(
+        ContractorProfile(user=person, note="rode along"), unique=("user",), update=("note",), ride_with=item
+    )
+    assert ContractorProfile.objects.filter(user=person).exists() is not promised
+    item.escalations = 7
+    update_fields(item, ["escalations"])
+    assert ContractorProfile.objects.get(user=person).note == "rode along"
+    assert WorkItem.objects.get(pk=item.pk).escalations == 7
+    writes = [sql for sql in seen if re.match(r"\s*(WITH|INSERT|UPDATE)", sql)]
+    assert len(writes) == (1 if promised else 2)

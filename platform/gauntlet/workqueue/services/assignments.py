@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from gauntlet.accounts.models import ContractorProfile, Qualification, User
-from gauntlet.common.sql import columns, fetch, instance_from_row, update_fields
+from gauntlet.common.sql import columns, fetch, instance_from_row, update_fields, writes_ride_with
 from gauntlet.workqueue import registry
 from gauntlet.workqueue.exceptions import AssignmentConflict, AssignmentNotFound, ClaimRefused, LeaseExpired
 from gauntlet.workqueue.models import (
@@ -293,6 +293,7 @@ def _record_submission(*, assignment: Assignment, data: dict[str, Any], now: dat
     if item.state == ItemState.OPEN and item.judgments_received >= item.judgments_wanted:
         item.state = ItemState.COMPLETE
         item.completed_at = now
+        writes_ride_with(item)  # saved below on every path: the kind's writes may go with it
         kind.on_item_complete(item=item)
         if item.judgments_received < item.judgments_wanted:  # the kind asked for more judgments
             item.state = ItemState.OPEN
