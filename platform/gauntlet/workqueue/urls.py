@@ -5,6 +5,21 @@ from django.urls import URLPattern, URLResolver, path
 from gauntlet.workqueue.apis import contractor, manager
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    # What contractors call all day first: Django tries the routes in order, and a claim or submit
+    # that matched at the end of the list paid a dozen failed matches. Every route here is literal
+    # segments and ints, no two alike, so no path matches two and the order changes nothing else
+    # (tests/gauntlet/workqueue/test_url_order.py).
+    path("queues/<int:queue_id>/claim/", contractor.QueueClaimApi.as_view(), name="queue-claim"),
+    path(
+        "assignments/<int:assignment_id>/heartbeat/",
+        contractor.AssignmentHeartbeatApi.as_view(),
+        name="assignment-heartbeat",
+    ),
+    path(
+        "assignments/<int:assignment_id>/submit/",
+        contractor.AssignmentSubmitApi.as_view(),
+        name="assignment-submit",
+    ),
     # managers
     path("queues/", manager.QueueListCreateApi.as_view(), name="queue-list-create"),
     path("queues/<int:queue_id>/", manager.QueueDetailApi.as_view(), name="queue-detail"),
@@ -30,21 +45,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="contractor-block",
     ),
     # contractors
-    path("queues/<int:queue_id>/claim/", contractor.QueueClaimApi.as_view(), name="queue-claim"),
-    path(
-        "assignments/<int:assignment_id>/heartbeat/",
-        contractor.AssignmentHeartbeatApi.as_view(),
-        name="assignment-heartbeat",
-    ),
     path(
         "assignments/<int:assignment_id>/release/",
         contractor.AssignmentReleaseApi.as_view(),
         name="assignment-release",
-    ),
-    path(
-        "assignments/<int:assignment_id>/submit/",
-        contractor.AssignmentSubmitApi.as_view(),
-        name="assignment-submit",
     ),
     path("me/queues/", contractor.MyQueuesApi.as_view(), name="my-queues"),
     path("me/assignments/", contractor.MyAssignmentsApi.as_view(), name="my-assignments"),
