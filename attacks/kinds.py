@@ -187,6 +187,7 @@ class VerificationKind(ExampleInjuryLabelKind):
     kind = VERIFICATION
     label = "Verification"
     takes_examples = False  # filled by submissions and their fillers, never from a selection
+    assignment_saved_with_item = False  # on_item_complete records verdicts and bonuses: not vetted
 
     def clean_settings(self, *, queue: Queue, kind_settings: Any) -> dict[str, Any]:
         """Labeling's consensus settings, plus ``fillers_per_submission`` (an integer, 0 to 20)."""

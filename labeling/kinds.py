@@ -70,6 +70,7 @@ class ExampleInjuryLabelKind(TaskKind):
     judgments = "injury_labels"
     has_consensus = True
     is_exportable = True
+    assignment_saved_with_item = True  # on_submit inserts the label; on_item_complete counts labels
     takes_examples = True
 
     def clean_settings(self, *, queue: Queue, kind_settings: Any) -> dict[str, Any]:

@@ -31,30 +31,33 @@ CLAIM = ["select authtoken_token", "select gauntlet_claim", "select labeling_exa
 # What one submit needs: who is asking, the assignment with its item and queue locked and
 # the contractor's standing read fresh (a block takes effect at once) in one statement, the
 # contractor's activity clock (created if missing and locked in one statement, then moved), the
-# assignment, the label inserted with the item's other counted labels read in the same statement
-# (``WITH … INSERT … SELECT``: what the consensus counts if this judgment completes the item; it
-# was a statement of its own), and the item's counters with the consensus upsert riding in the same
-# statement (``WITH … INSERT … ON CONFLICT … UPDATE workitem``; it too was a statement of its own).
+# label inserted with the item's other counted labels read in the same statement (``WITH … INSERT
+# … SELECT``: what the consensus counts if this judgment completes the item; it was a statement of
+# its own), and one last statement saving the assignment, the consensus upsert and the item's
+# counters (``WITH … UPDATE``: the assignment and the consensus were statements of their own, 9 in
+# all before).
 SUBMIT = [
     "select authtoken_token",
     "select workqueue_assignment",
     "insert workqueue_activityclock",
     "update workqueue_activityclock",
-    "update workqueue_assignment",
     "with labeling_label",
-    "with labeling_consensus",
+    "with workqueue_assignment labeling_consensus workqueue_workitem",
 ]
-# A submit that does not complete its item writes no consensus: the counters alone.
-SUBMIT_PARTIAL = [*SUBMIT[:-1], "update workqueue_workitem"]
+# A submit that does not complete its item writes no consensus.
+SUBMIT_PARTIAL = [*SUBMIT[:-1], "with workqueue_assignment workqueue_workitem"]
 
 
 def _shape(sql: str) -> str:
-    """``verb table``: the statement's kind and the first table (or function) it names."""
+    """``verb table``: the statement's kind and the first table (or function) it names (every table,
+    for a ``WITH`` statement)."""
     verb = sql.split(None, 1)[0].lower()
     if verb == "select" and re.search(r"\bgauntlet_claim_[0-9a-f]+\(", sql):
         return "select gauntlet_claim"  # the claim function, whose name carries its hash
-    match = re.search(r'(?:from|into|update)\s+"?(\w+)"?', sql, re.IGNORECASE)
-    return f"{verb} {match.group(1) if match else '?'}"
+    tables = re.findall(r'(?:from|into|update)\s+"?(?!set\b)(\w+)"?', sql, re.IGNORECASE)  # not DO UPDATE SET
+    if verb == "with":  # one statement of several parts: every table it writes or reads, in order
+        return " ".join([verb, *dict.fromkeys(tables)])
+    return f"{verb} {tables[0] if tables else '?'}"
 
 
 @pytest.fixture

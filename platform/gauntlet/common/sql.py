@@ -131,11 +131,15 @@ def insert_then_select(instance: Model, select: str, params: Sequence[Any]) -> l
     return rows
 
 
-def update_fields(instance: Model, names: Sequence[str]) -> None:
+def update_fields(instance: Model, names: Sequence[str], *, ride_with: Model | None = None) -> None:
     """``instance.save(update_fields=names)`` as one prepared statement, for rows the caller holds
     locked (no signals: for the hot path's own models, which have none); elsewhere than PostgreSQL
-    it is the ORM's save."""
+    it is the ORM's save. With ``ride_with`` an instance the caller promised to save
+    (:func:`writes_ride_with`), the update goes in that save's statement instead."""
     db = connections[DEFAULT_DB_ALIAS]
+    waiting: list[tuple[str, list[Any]]] | None = (
+        None if ride_with is None else ride_with.__dict__.get(_RIDERS)
+    )
     riders: list[tuple[str, list[Any]]] = instance.__dict__.pop(_RIDERS, None) or []
     if db.vendor != "postgresql":
         instance.save(update_fields=names)
@@ -145,6 +149,9 @@ def update_fields(instance: Model, names: Sequence[str]) -> None:
     sets = ", ".join(f'"{field.column}" = %s' for field in fields)  # type: ignore[union-attr]
     sql = f'UPDATE {meta.db_table} SET {sets} WHERE "{meta.pk.column}" = %s'  # noqa: S608
     params = [*(_prepared(field, instance, add=False, db=db) for field in fields), instance.pk]
+    if waiting is not None:
+        waiting.append((sql, params))
+        return
     if riders:  # the writes that waited for this one: WITH w0 AS (…), w1 AS (…) UPDATE …
         sql = "WITH " + ", ".join(f"w{n} AS ({text})" for n, (text, _) in enumerate(riders)) + " " + sql
         params = [value for _, values in riders for value in values] + params
@@ -157,12 +164,13 @@ _RIDERS = "_gauntlet_riders"
 
 def writes_ride_with(instance: Model) -> None:
     """The caller's promise that ``update_fields(instance, …)`` runs later in this transaction, on
-    every path that commits: until it does, each :func:`upsert` given ``ride_with=instance`` is sent
-    in that update's statement (``WITH … INSERT … ON CONFLICT … UPDATE …``, one round trip for all)
-    instead of one of its own. A write never waits alone: if the transaction fails first, nothing
-    of it was written either way. PostgreSQL only; elsewhere every write goes at once."""
+    every path that commits: until it does, each :func:`upsert` or :func:`update_fields` given
+    ``ride_with=instance`` is sent in that update's statement (``WITH … UPDATE …``, one round trip
+    for all, in the order they were asked for) instead of one of its own. A write never waits
+    alone: if the transaction fails first, nothing of it was written either way. Promising again
+    keeps what already waits. PostgreSQL only; elsewhere every write goes at once."""
     if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
-        instance.__dict__[_RIDERS] = []
+        instance.__dict__.setdefault(_RIDERS, [])
 
 
 def upsert(

@@ -57,6 +57,11 @@ class TaskKind:
     has_consensus: bool = False
     is_exportable: bool = False
     takes_examples: bool = False
+    # The kind's on_submit and on_item_complete never read the submitted assignment's row back from
+    # the database: the engine may then send the assignment's submitted state in the statement that
+    # saves the item's counters at the end of the submit (one round trip fewer). Off unless a kind
+    # says so; every hook and listener after the submit's transaction sees the same rows either way.
+    assignment_saved_with_item: bool = False
 
     def clean_settings(self, *, queue: Queue, kind_settings: Any) -> dict[str, Any]:
         """The queue's ``kind_settings`` as stored: an object whose every key this kind knows.

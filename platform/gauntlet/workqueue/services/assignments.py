@@ -285,7 +285,11 @@ def _record_submission(*, assignment: Assignment, data: dict[str, Any], now: dat
     assignment.last_heartbeat_at = now
     if item.is_gold:
         assignment.gold_correct = kind.gold_correct(item=item, result=result)
-    update_fields(assignment, _SUBMITTED_FIELDS)
+    if kind.assignment_saved_with_item:  # the kind's hooks never read the assignment row back
+        writes_ride_with(item)  # saved below on every path
+        update_fields(assignment, _SUBMITTED_FIELDS, ride_with=item)
+    else:
+        update_fields(assignment, _SUBMITTED_FIELDS)
     kind.on_submit(assignment=assignment, result=result)
 
     item.active_leases -= 1
