@@ -63,3 +63,50 @@ def cost_ratio(
         return round(float(ratio), 4), None
     low, high = np.percentile(ratios, [2.5, 97.5])
     return round(float(ratio), 4), [round(float(low), 4), round(float(high), 4)]
+
+
+# With no success in n attempts, the expected number is at most -ln(0.05) = 2.996 at 95% (one-sided, Poisson).
+_NONE_SEEN_95 = 2.995732
+
+
+def cost_ratio_lower_bound(baseline: list[Attempt], last: list[Attempt]) -> float | None:
+    """When no attempt against ``last`` was verified, the ratio is unbounded above; this is its 95%
+    lower bound: ``last``'s minutes over the most verified examples its attempts could have hidden
+    (2.996 for none seen), ÷ the baseline's minutes per verified example (its point estimate). None
+    when ``last`` has a verified example (the ratio itself is defined) or the baseline has none."""
+    m0, v0 = _arrays(baseline)
+    m1, v1 = _arrays(last)
+    if v1.sum() or not v0.sum() or not m1.sum():
+        return None
+    return round(float((m1.sum() / _NONE_SEEN_95) / (m0.sum() / v0.sum())), 4)
+
+
+def verdict(
+    ratio: float | None, interval: list[float] | None, lower_bound: float | None, auc_drop: float | None
+) -> str:
+    """What the headline says, in words, against the targets (cost ratio >= 2, AUC drop <= 0.01)."""
+    if auc_drop is None:
+        return "one version attacked: nothing to compare yet"
+    auc = (
+        f"in-distribution AUC {'held' if auc_drop <= 0.01 else 'fell'} (drop {auc_drop:.4f}, target <= 0.01)"
+    )
+    if ratio is None and lower_bound is None:
+        return f"no human attempt against the baseline was verified: no cost ratio; {auc}"
+    if ratio is None:
+        met = (
+            "at least the target" if lower_bound is not None and lower_bound >= 2 else "not shown to reach 2"
+        )
+        return (
+            f"no human attempt against the last version was verified: the cost ratio is at least "
+            f"{lower_bound} (95%), {met}; {auc}"
+        )
+    low = interval[0] if interval else None
+    if ratio >= 2 and low is not None and low > 1:
+        hardened = f"hardened: cost ratio {ratio} (95% CI from {low}), target >= 2"
+    elif ratio >= 2:
+        hardened = f"cost ratio {ratio} meets the target, but its 95% interval includes 1"
+    elif low is not None and low > 1:
+        hardened = f"dearer to attack but below the target: cost ratio {ratio} (95% CI from {low})"
+    else:
+        hardened = f"no hardening shown: cost ratio {ratio}, its 95% interval {interval} includes 1 or less"
+    return f"{hardened}; {auc}"

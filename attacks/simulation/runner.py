@@ -14,7 +14,14 @@ from attacks.selectors import adversarial_matrix
 from attacks.services.matrix import adversarial_matrix_refresh
 from attacks.simulation.clock import simulated_clock
 from attacks.simulation.config import SimulationConfig
-from attacks.simulation.metrics import HUMAN, attempts_of, condition_summary, cost_ratio
+from attacks.simulation.metrics import (
+    HUMAN,
+    attempts_of,
+    condition_summary,
+    cost_ratio,
+    cost_ratio_lower_bound,
+    verdict,
+)
 from attacks.simulation.rounds import (
     SimulationWorld,
     held_out_auc,
@@ -106,6 +113,15 @@ def simulation_run(
             seed=seed,
         )
     auc0, auc1 = baseline["held_out_auc"], last["held_out_auc"]
+    auc_drop = round(auc0 - auc1, 4) if len(out) > 1 and auc0 is not None and auc1 is not None else None
+    bound = (
+        cost_ratio_lower_bound(
+            attempts_of(baseline["classifier_version"]["name"], HUMAN),
+            attempts_of(last["classifier_version"]["name"], HUMAN),
+        )
+        if len(out) > 1
+        else None
+    )
     return {
         "tag": tag,
         "seed": seed,
@@ -114,8 +130,11 @@ def simulation_run(
         "cost_ratio_ci": interval,
         "cost_ratio_of": "human attempts (manual + tool-assisted): simulated minutes per verified adversarial "
         "example against the last version attacked ÷ against the baseline",
-        "auc_drop": round(auc0 - auc1, 4) if len(out) > 1 and auc0 is not None and auc1 is not None else None,
+        # the ratio is unbounded when nothing against the last version was verified: its 95% lower bound
+        "cost_ratio_lower_bound": bound,
+        "auc_drop": auc_drop,
         "targets": {"cost_ratio_at_least": 2.0, "auc_drop_at_most": 0.01},
+        "verdict": verdict(ratio, interval, bound, auc_drop),
         "simulated_minutes": round(simulated_minutes, 1),
         "wall_seconds": round(time.monotonic() - started, 1),
     }

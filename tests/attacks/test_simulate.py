@@ -49,6 +49,8 @@ def test_simulate_one_tiny_round(settings, tiny_checkpoint: Path) -> None:  # ty
     result = json.loads(out.getvalue())
     assert {"rounds", "cost_ratio", "cost_ratio_ci", "auc_drop"} <= set(result)
     assert result["cost_ratio"] is None and result["auc_drop"] is None  # one round: nothing to compare yet
+    assert result["verdict"] == "one version attacked: nothing to compare yet"
+    assert result["cost_ratio_lower_bound"] is None
     (round_,) = result["rounds"]
     version = ClassifierVersion.objects.get(pk=round_["classifier_version"]["id"])
     assert version.name == round_["classifier_version"]["name"] == f"{result['tag']}-v0"
