@@ -177,8 +177,7 @@ REST_FRAMEWORK = {
         "gauntlet.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    # DRF's, remembering its answer per Accept header (gauntlet.negotiation).
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "gauntlet.negotiation.ContentNegotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "gauntlet.negotiation.ContentNegotiation",  # DRF's, remembered
     "DEFAULT_PAGINATION_CLASS": "gauntlet.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "gauntlet.schema.AutoSchema",
