@@ -298,7 +298,7 @@ class TrainingRunCreateApi(APIView):
         config = serializers.DictField(
             required=False,
             help_text="TrainConfig fields (epochs, lr, sift, ...) and run options "
-            "(val_fraction, include_imported, promote).",
+            "(val_fraction, include_imported, promote, queues: train on these queues' consensus only).",
         )
 
     class OutputSerializer(_RunOutput):

@@ -164,8 +164,11 @@ def world_create(*, tag: str, config: SimulationConfig, seed: int, clock: Simula
 def version_train(
     world: SimulationWorld, *, name: str, parent: ClassifierVersion | None
 ) -> ClassifierVersion:
-    """The real training path on every decided consensus label (held-out sets excluded), promoted."""
+    """The real training path on every decided consensus label of the run's own queues (its pool's
+    labels, its verifications; held-out sets excluded), promoted: what else the database holds (the
+    demo's data, an earlier run's) stays out, so a seed gives the same run on any database."""
     config = world.config
+    own = list(Queue.objects.filter(name__startswith=f"{world.tag}:").values_list("pk", flat=True))
     run = training_run_create(
         created_by=world.manager,
         from_version=parent,
@@ -175,6 +178,7 @@ def version_train(
             "batch_size": config.batch_size,
             "seed": int(world.rng.integers(1_000_000)),
             "promote": True,
+            "queues": own,
         },
         enqueue=False,
     )

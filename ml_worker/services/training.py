@@ -37,25 +37,37 @@ from ml_worker.services.registry import (
 DECISIVE = (InjuryLabel.INJURIOUS, InjuryLabel.NOT_INJURIOUS)
 TRAIN_CONFIG_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
 # Run options kept in ``train_config`` next to TrainConfig's fields.
-RUN_OPTIONS = {"val_fraction": 0.2, "include_imported": False, "promote": False, "synthetic": 0}
+# queues: train only on the consensus of these queues (ids; None: every queue's)
+RUN_OPTIONS = {
+    "val_fraction": 0.2,
+    "include_imported": False,
+    "promote": False,
+    "synthetic": 0,
+    "queues": None,
+}
 
 
-def training_data_snapshot(*, include_imported: bool = False) -> dict[str, Any]:
+def training_data_snapshot(
+    *, include_imported: bool = False, queue_ids: list[int] | None = None
+) -> dict[str, Any]:
     """Which examples train the next version, with which labels, and a hash of both.
 
     An example is in when it has a decided, final consensus label of injurious
     or not injurious (the latest one when several queues judged it). With
     ``include_imported``, examples without consensus fall back to their
-    ``imported_label`` when it is decisive. Members of an evaluation set (the in-distribution test
+    ``imported_label`` when it is decisive. With ``queue_ids``, only those queues' consensus counts
+    (a simulation's own queues, one project's queues in a shared database). Members of an evaluation set (the in-distribution test
     set, held-out adversarial sets) are never in: versions are compared on them.
     """
     from ml_worker.reliability.services.evaluation import evaluation_example_ids
 
     held_out = evaluation_example_ids()
     labels: dict[int, str] = {}
+    decided = Consensus.objects.filter(decided=True, final=True, label__in=DECISIVE)
+    if queue_ids is not None:
+        decided = decided.filter(queue_id__in=queue_ids)
     for example_id, label in (
-        Consensus.objects.filter(decided=True, final=True, label__in=DECISIVE)
-        .exclude(example_id__in=held_out)
+        decided.exclude(example_id__in=held_out)
         .order_by("computed_at", "id")
         .values_list("example_id", "label")
     ):
@@ -75,8 +87,24 @@ def training_data_snapshot(*, include_imported: bool = False) -> dict[str, Any]:
         "counts": {"total": len(items), "injurious": injurious, "not_injurious": len(items) - injurious},
         "labels_hash": digest,
         "include_imported": include_imported,
+        "queues": queue_ids,
         "held_out_excluded": held_out.count(),
     }
+
+
+def _queue_ids(value: Any) -> list[int] | None:
+    """The ``queues`` run option checked: None, or a non-empty list of ids of existing queues."""
+    from gauntlet.workqueue.models import Queue
+
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value or not all(type(v) is int for v in value):
+        raise Invalid("invalid_config", "queues must be a non-empty list of queue ids, e.g. [3, 7].")
+    ids = sorted(set(value))
+    missing = sorted(set(ids) - set(Queue.objects.filter(pk__in=ids).values_list("pk", flat=True)))
+    if missing:
+        raise Invalid("invalid_config", f"No queue with id {', '.join(map(str, missing))}.")
+    return ids
 
 
 @transaction.atomic
@@ -114,7 +142,9 @@ def training_run_create(
         }
         snapshot["labels_hash"] = hashlib.sha256(json.dumps(snapshot, sort_keys=True).encode()).hexdigest()
     else:
-        snapshot = training_data_snapshot(include_imported=bool(options["include_imported"]))
+        snapshot = training_data_snapshot(
+            include_imported=bool(options["include_imported"]), queue_ids=_queue_ids(options["queues"])
+        )
         counts = snapshot["counts"]
         if counts["injurious"] < 2 or counts["not_injurious"] < 2:
             raise Conflict(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from labeling.models import Consensus
 from ml_worker.models import ClassifierVersion, RunStatus, TrainingRun, VersionStatus
 from tests.ml_worker.factories import labelled_examples
 
@@ -63,6 +64,29 @@ def test_unknown_training_option_is_a_400(manager_client, tiny_version) -> None:
     response = manager_client.post("/api/v1/training-runs/", {"config": {"epoch": 3}}, format="json")
     assert response.status_code == 400
     assert "epoch" in response.json()["error"]["message"]
+
+
+def test_a_run_on_some_queues_trains_on_their_consensus_only(manager_client, tiny_version) -> None:
+    """A shared database (the demo's data beside a simulation's, two projects) trains on what it is told."""
+    ours, theirs = labelled_examples(12, seed=4), labelled_examples(12, seed=5)
+    queue_id = Consensus.objects.get(example=ours[0]).queue_id
+    response = manager_client.post(
+        "/api/v1/training-runs/",
+        {"config": {**TINY_CONFIG, "queues": [queue_id]}},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    snapshot = TrainingRun.objects.get(pk=response.json()["id"]).version.data_snapshot
+    assert sorted(i for i, _ in snapshot["examples"]) == sorted(e.pk for e in ours)
+    assert snapshot["queues"] == [queue_id] and not {e.pk for e in theirs} & {
+        i for i, _ in snapshot["examples"]
+    }
+    for bad, says in (([], "non-empty list"), ("3", "non-empty list"), ([queue_id, 999_999], "999999")):
+        refused = manager_client.post(
+            "/api/v1/training-runs/", {"config": {**TINY_CONFIG, "queues": bad}}, format="json"
+        )
+        assert refused.status_code == 400 and says in refused.json()["error"]["message"], refused.json()
+    assert TrainingRun.objects.count() == 1  # nothing half made by the refused ones
 
 
 def test_contractors_cannot_train(contractor_client, tiny_version) -> None:
