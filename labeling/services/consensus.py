@@ -104,12 +104,13 @@ def label_insert(label: Label, *, item: WorkItem) -> None:
     setattr(item, _COUNTED_NOW, counted)
 
 
-def _counted_values(item: WorkItem) -> list[str]:
-    """The item's counted labels (:func:`labels_counted`'s): those :func:`label_insert` just read
-    with the label of the submit in progress, else one indexed read of a handful of rows, whatever
-    the queue's size (a prepared statement on PostgreSQL)."""
+def _counted_values(item: WorkItem, *, in_submit: bool) -> list[str]:
+    """The item's counted labels (:func:`labels_counted`'s): in the engine's submit of the item,
+    those :func:`label_insert` just read with its label, else one indexed read of a handful of rows,
+    whatever the queue's size (a prepared statement on PostgreSQL). Outside a submit what a label
+    insert left on the instance is dropped unread: the instance may have outlived its lock."""
     counted: list[str] | None = item.__dict__.pop(_COUNTED_NOW, None)
-    if counted is not None:
+    if counted is not None and in_submit:
         return counted
     if connection.vendor == "postgresql":
         return [value for (value,) in fetch(_COUNTED_VALUES_SQL, [item.pk])]
@@ -174,13 +175,14 @@ def item_consensus_update(*, item: WorkItem, ride_with_item: bool = False) -> Co
     labels: the Consensus row is updated in place. Returns None when the item
     has no counted labels. Queries: the labels (none when :func:`label_insert` read them with
     the submit's label), one upsert (and the queue, unless ``item.queue`` is already loaded).
-    With ``ride_with_item`` (the engine's submit, which saves the item next,
-    :func:`~gauntlet.common.sql.writes_ride_with`) the upsert goes in the item's save, and the
-    returned row's primary key is not read back.
+    With ``ride_with_item`` (only the engine's submit of this very item, its ``on_item_complete``,
+    which saves the item next: :func:`~gauntlet.common.sql.writes_ride_with`) the labels read with
+    the submit's label insert are counted, the upsert goes in the item's save, and the returned
+    row's primary key is not read back.
     """
     queue = item.queue
     settings = consensus_settings(queue)
-    result = majority_count(item.pk, _counted_values(item))
+    result = majority_count(item.pk, _counted_values(item, in_submit=ride_with_item))
     if result is None:
         return None
     # An undecided item (a tie, or only unsure) always asks for more raters while below the cap,

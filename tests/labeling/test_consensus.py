@@ -11,8 +11,9 @@ from rest_framework.test import APIClient
 
 from gauntlet.accounts.models import User
 from gauntlet.workqueue.models import ItemState, Queue, WorkItem
+from gauntlet.workqueue.services import assignment_claim, assignment_submit
 from labeling.models import Consensus, Label
-from labeling.services.consensus import queue_consensus_recompute
+from labeling.services.consensus import item_consensus_update, queue_consensus_recompute
 from tests.labeling.conftest import (
     add_examples,
     label_item,
@@ -190,3 +191,15 @@ def test_consensus_list_is_for_managers(
 def test_recompute_without_completed_items_writes_nothing(manager: User) -> None:
     queue, _ = one_item(manager)
     assert queue_consensus_recompute(queue=queue) == 0
+
+
+def test_an_item_a_submit_returned_is_counted_afresh_outside_that_submit(manager: User) -> None:
+    """The labels a submit's label insert read ride on its item instance for the consensus of that
+    submit only: the instance outlives the submit's lock, and a consensus computed on it later
+    (after a rejection, say) counts the labels as they are then."""
+    _queue, item = one_item(manager, overlap=2)
+    rater = new_rater()
+    assignment = assignment_claim(queue=item.queue, contractor=rater)
+    submitted = assignment_submit(assignment=assignment, contractor=rater, data={"label": "injurious"})
+    Label.objects.filter(assignment=submitted).update(rejected=True)  # no longer counts
+    assert item_consensus_update(item=submitted.item) is None  # no counted labels: not one injurious
