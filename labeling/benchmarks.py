@@ -29,7 +29,8 @@ def consensus_refit(options: BenchOptions) -> dict[str, Any]:
         seconds=float(options.params.get("seconds", 3 if options.quick else 60)),
         gunicorn_workers=options.get_int("gunicorn_workers", 2),
         gunicorn_threads=options.get_int("gunicorn_threads", 4),
-        refit_nice=options.get_int("refit_nice", 0),
+        # the background worker's niceness (GAUNTLET_BACKGROUND_WORKER_NICE) unless given
+        refit_nice=int(options.params["refit_nice"]) if "refit_nice" in options.params else None,
     )
 
 

@@ -101,22 +101,30 @@ def _consumed_queues() -> set[str]:
 
 
 def batch_priority_apply(queues: set[str] | None = None) -> int:
-    """Lower this process's CPU priority to ``GAUNTLET_BATCH_WORKER_NICE`` when its worker serves
-    batch model work and no live tools (``-Q gpu``, not ``live``); its niceness after.
+    """Lower this process's CPU priority when its worker serves batch work and no live tools: to
+    ``GAUNTLET_BATCH_WORKER_NICE`` for batch model work (``-Q gpu``), else to
+    ``GAUNTLET_BACKGROUND_WORKER_NICE`` for whole-queue statistics (``-Q background``); its niceness after.
 
-    On a machine whose CPUs the live pool shares with training and bulk scoring, the scheduler
-    then runs a person's live score first and gives batch work what is left, instead of sharing
-    the cores evenly. Only ever lowers the priority (no privilege needed); 0 leaves it alone.
+    On a machine whose CPUs the live pool and the web processes share with training, bulk scoring
+    and consensus refits, the scheduler then runs a person's request first and gives batch work what
+    is left, instead of sharing the cores evenly. Only ever lowers the priority (no privilege
+    needed); 0 leaves it alone. A worker that also serves ``default`` with ``background`` runs its
+    bookkeeping at the background's niceness too: give the background queue a worker of its own.
     On a GPU machine the CPU side of batch work (tokenizing, data loading) yields the same way;
     separating the GPU work itself is a device or CUDA stream per pool."""
     from gauntlet.celery import Queue
 
     queues = _consumed_queues() if queues is None else queues
-    target = int(settings.GAUNTLET_BATCH_WORKER_NICE)
+    if Queue.LIVE.value in queues:
+        return os.nice(0)
+    if Queue.GPU.value in queues:
+        target = int(settings.GAUNTLET_BATCH_WORKER_NICE)
+    elif Queue.BACKGROUND.value in queues:
+        target = int(settings.GAUNTLET_BACKGROUND_WORKER_NICE)
+    else:
+        return os.nice(0)
     current = os.nice(0)
-    if target > current and Queue.GPU.value in queues and Queue.LIVE.value not in queues:
-        return os.nice(target - current)
-    return current
+    return os.nice(target - current) if target > current else current
 
 
 def reset_after_fork(**_: Any) -> None:

@@ -115,14 +115,19 @@ def fill_labelled_queue(database_url: str, items: int, per_item: int, results: A
     results.put({"queue": queue.pk, "labels": int(labels)})
 
 
-def refit(database_url: str, queue_id: int, delay: float, nice: int, go: Any, results: Any) -> None:
-    """The background job: what a default worker runs for ``refit_queue_consensus`` (at niceness
-    ``nice``). Says when it is loaded, waits for ``go`` (set as the annotators start), then refits
-    after ``delay``."""
+def refit(database_url: str, queue_id: int, delay: float, nice: int | None, go: Any, results: Any) -> None:
+    """The background job: what a background worker's process runs for ``refit_queue_consensus``,
+    at its niceness (``GAUNTLET_BACKGROUND_WORKER_NICE``; ``nice`` instead when given). Says when it
+    is loaded, waits for ``go`` (set as the annotators start), then refits after ``delay``."""
     import os
 
-    os.nice(nice)
     _django_for(database_url)
+    if nice is None:
+        from ml_worker.runtime import batch_priority_apply
+
+        batch_priority_apply({"background"})  # what the worker's child does at worker_process_init
+    else:
+        os.nice(nice)
     from labeling.apps import crowdkit_preload
     from labeling.tasks import refit_queue_consensus
 
@@ -132,7 +137,7 @@ def refit(database_url: str, queue_id: int, delay: float, nice: int, go: Any, re
     time.sleep(delay)  # let the annotators get going first
     began = time.perf_counter()
     written = refit_queue_consensus(queue_id)  # the task's body, in this process
-    results.put({"written": written, "began": began, "ended": time.perf_counter()})
+    results.put({"written": written, "began": began, "ended": time.perf_counter(), "nice": os.nice(0)})
 
 
 def _accuracy(database_url: str, queue_id: int) -> float | None:
@@ -159,7 +164,7 @@ def run_refit_bench(
     seconds: float,
     gunicorn_workers: int,
     gunicorn_threads: int,
-    refit_nice: int = 0,
+    refit_nice: int | None = None,
 ) -> dict[str, Any]:
     with scratch_database("refit") as (database_url, env, ctx):
         t0 = time.perf_counter()
@@ -204,7 +209,7 @@ def run_refit_bench(
         "submit_p99_ratio": round(p99_during / p99_bare, 2) if p99_bare and p99_during else None,
         **figures,
         "fill_seconds": round(fill_seconds, 1),
-        "refit_nice": refit_nice,
+        "refit_nice": refitted["nice"],  # the niceness the refit ran at
         "annotators": annotators,
         "seconds": seconds,
         "note": "refit_seconds is the whole job: labels read, Dawid-Skene fitted, rows upserted",

@@ -30,6 +30,7 @@ class Queue(StrEnum):
     DEFAULT = "default"  # database bookkeeping; fast, many workers
     LIVE = "live"  # a person waits on each: live score, saliency, substitutions; never behind batch work
     GPU = "gpu"  # batch model work (scoring, paraphrases, training); prefetch 1
+    BACKGROUND = "background"  # whole-queue statistics (Dawid-Skene refits): CPU-heavy, yields to requests
 
 
 app = Celery("gauntlet")
@@ -51,6 +52,7 @@ app.conf.update(
         "ml_worker.tasks.live_saliency": {"queue": Queue.LIVE.value},
         "ml_worker.tasks.live_substitutions": {"queue": Queue.LIVE.value},
         "ml_worker.tasks.*": {"queue": Queue.GPU.value},
+        "labeling.tasks.refit_queue_consensus": {"queue": Queue.BACKGROUND.value},
         "gauntlet.gpu_ping": {"queue": Queue.GPU.value},
         # attacks' tasks that run classifiers (its lapsed-session sweep stays on default)
         "attacks.tasks.run_paraphrase_batch": {"queue": Queue.GPU.value},

@@ -20,8 +20,18 @@ def test_compose_has_every_service_wired_as_documented() -> None:
     assert gpu_cmd[gpu_cmd.index("-Q") + 1] == "gpu"
     live_cmd = services["live-worker"]["command"]  # the live tools never wait behind gpu batch work
     assert live_cmd[live_cmd.index("-Q") + 1] == "live"
+    # every queue a task can be routed to has a worker that consumes it
+    from gauntlet.celery import Queue
+
+    consumed = {
+        name
+        for service in services.values()
+        if "worker" in service.get("command", [])
+        for name in service["command"][service["command"].index("-Q") + 1].split(",")
+    }
+    assert consumed == {queue.value for queue in Queue}
     assert services["gpu-worker"]["runtime"] == "nvidia"
-    for name in ("web", "worker", "gpu-worker", "live-worker"):
+    for name in ("web", "worker", "background-worker", "gpu-worker", "live-worker"):
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://")
         assert env["REDIS_URL"].startswith("redis://")

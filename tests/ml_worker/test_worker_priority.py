@@ -67,3 +67,17 @@ def test_zero_leaves_batch_workers_at_normal_priority(settings: Any) -> None:
     settings.GAUNTLET_BATCH_WORKER_NICE = 0
     settings.GAUNTLET_TORCH_THREADS = 1
     assert _worker_child_niceness("gpu") == os.nice(0)
+
+
+def test_a_background_worker_yields_most_and_the_refit_goes_there(settings: Any) -> None:
+    """Consensus refits (crowd-kit over a whole queue) take only the CPU that requests leave."""
+    from gauntlet.celery import Queue
+
+    settings.GAUNTLET_BATCH_WORKER_NICE = 10
+    settings.GAUNTLET_BACKGROUND_WORKER_NICE = 19
+    settings.GAUNTLET_TORCH_THREADS = 1
+    assert _worker_child_niceness("background") == max(os.nice(0), 19)
+    assert _worker_child_niceness("gpu,background") == max(os.nice(0), 10)  # batch model work's level
+    assert _worker_child_niceness("live,background") == os.nice(0)
+    route = app.amqp.router.route({}, "labeling.tasks.refit_queue_consensus")
+    assert route["queue"].name == Queue.BACKGROUND.value
