@@ -50,6 +50,13 @@ def _missing_consensus(database_url: str) -> int:
         return int(cur.fetchone()[0])  # type: ignore[index]
 
 
+def _setting(database_url: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        return str(conn.execute("SELECT current_setting(%s)", [name]).fetchone()[0])  # type: ignore[index]
+
+
 def cycle_figures(run: dict[str, Any], suffix: str) -> dict[str, Any]:
     submit = sorted(ms for o in run["outcomes"] for ms in o["submit_latencies"])
     return {
@@ -82,6 +89,7 @@ def run_cycle_bench(
                 figures.update(cycle_figures(run, "" if overlap == 1 else "_overlap3"))
         checks = _integrity(database_url)
         missing = _missing_consensus(database_url)
+        autovacuum = _setting(database_url, "autovacuum")
     return {
         **figures,
         "double_claims": checks["double_claims"],
@@ -94,4 +102,6 @@ def run_cycle_bench(
         "seconds": seconds,
         "gunicorn": f"gthread {gunicorn_workers} workers x {gunicorn_threads} threads",
         "cpu_count": os.cpu_count(),
+        # off on this machine: the fill analyses only what it wrote (claim_bench.clients.analyze_filled)
+        "postgres_autovacuum": autovacuum,
     }

@@ -12,7 +12,12 @@ import random
 import time
 from typing import Any
 
-from gauntlet.workqueue.claim_bench.clients import _django_for, bench_contractors, bench_examples
+from gauntlet.workqueue.claim_bench.clients import (
+    _django_for,
+    analyze_filled,
+    bench_contractors,
+    bench_examples,
+)
 
 LABELS = ("injurious", "not_injurious", "unsure")
 
@@ -22,7 +27,6 @@ def fill(database_url: str, items: int, annotators: int, overlaps: list[int], re
     them (``queue_list``, in that order; ``queues`` by overlap), and ``annotators`` qualified
     contractors with tokens."""
     _django_for(database_url)
-    from django.db import connection
 
     from gauntlet.workqueue.models import Queue, QueueState, WorkItem
 
@@ -49,8 +53,7 @@ def fill(database_url: str, items: int, annotators: int, overlaps: list[int], re
         )
         queues[overlap] = queue.pk
         queue_list.append(queue.pk)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    analyze_filled()
     results.put({"tokens": [t.key for t in tokens], "queues": queues, "queue_list": queue_list})
 
 
