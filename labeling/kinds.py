@@ -19,7 +19,7 @@ reverse) and override ``kind`` and whatever differs.
 
 from __future__ import annotations
 
-import secrets
+import random
 from typing import Any
 
 from gauntlet.common.sql import fetch
@@ -60,6 +60,11 @@ def _note(data: dict[str, Any]) -> str:
     if len(note) > MAX_NOTE_CHARS:
         raise Invalid.in_fields({"note": [f"note is limited to {MAX_NOTE_CHARS} characters."]})
     return note.strip()
+
+
+# Which system of a comparison pair is shown first: a draw of its own (seeded by the OS), which
+# ``simulate`` seeds so that a run is reproducible; raters see one bit of it per pair.
+order_draw = random.Random()  # noqa: S311 - display order, not a secret
 
 
 class ExampleInjuryLabelKind(TaskKind):
@@ -206,7 +211,7 @@ class QualityComparisonKind(TaskKind):
                 ).pk
             except ValueError as exc:
                 raise Invalid.in_fields({"example_b_id": [f"{exc}."]}) from exc
-        return {"pair_id": pair_id, "shown_first": secrets.choice(("a", "b"))}
+        return {"pair_id": pair_id, "shown_first": order_draw.choice(("a", "b"))}
 
     def validate_gold_answer(self, *, queue: Queue, answer: Any) -> Any:
         value = answer.get("outcome") if isinstance(answer, dict) else answer

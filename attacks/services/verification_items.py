@@ -17,6 +17,10 @@ from gauntlet.workqueue.services import items_add
 from labeling.models import Example, Source
 from labeling.services.examples import example_create
 
+# Which fillers hide an attack and in what order: a draw of its own (seeded by the OS), which
+# ``simulate`` seeds so that a run is reproducible.
+filler_draw = random.Random()  # noqa: S311 - display order among look-alikes, not a secret
+
 
 def verification_queue_for(queue: Queue) -> Queue:
     queue_id = (queue.kind_settings or {}).get("verification_queue_id")
@@ -47,15 +51,20 @@ def verification_items_add(*, queue: Queue, example: Example) -> WorkItem:
         .annotate(example_id=Cast(KT("payload__example_id"), IntegerField()))
         .values("example_id")
     )
-    fillers = list(
+    candidates = (
         Example.objects.filter(source__in=(Source.IMPORT, Source.GENERATOR), attack_submission__isnull=True)
         .exclude(pk__in=taken)
         .exclude(pk__in=[example.pk, example.parent_id or 0])  # its own seed would give the rewrite away
-        .order_by("?")
-        .values_list("pk", flat=True)[: max(wanted, 0)]
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
+    available = candidates.count()
+    # uniform draws by position (one indexed query each), from filler_draw rather than SQL random()
+    fillers = [
+        candidates[i] for i in sorted(filler_draw.sample(range(available), min(max(wanted, 0), available)))
+    ]
     rows: list[dict[str, Any]] = [{"payload": {"example_id": pk}} for pk in [example.pk, *fillers]]
-    random.shuffle(rows)  # the attack is not always the first of its group
+    filler_draw.shuffle(rows)  # the attack is not always the first of its group
     items = items_add(queue=queue, items=rows)
     added = next((item for item in items if item.payload["example_id"] == example.pk), None)
     # Already on the queue (a retried submit): the item it has.

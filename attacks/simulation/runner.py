@@ -70,6 +70,19 @@ def _round(
     }
 
 
+def _platform_draws_seed(seed: int) -> None:
+    """Seed the platform's own draws that a run goes through (which fillers hide an attack and in what
+    order, which system a comparison shows first, whether a claim serves gold), so that a seed gives the
+    same run: unseeded, they made runs of one seed disagree from the first verification on. (Gold on
+    PostgreSQL is drawn by the claim function with the server's random(): reproducible on SQLite.)"""
+    from attacks.services import verification_items
+    from gauntlet.workqueue.services import claiming
+    from labeling import kinds
+
+    for n, draw in enumerate((verification_items.filler_draw, kinds.order_draw, claiming.gold_draw)):
+        draw.seed(seed * 1000 + n)
+
+
 def simulation_run(
     *, rounds: int, seed: int, config: SimulationConfig, progress: bool = True, tag: str | None = None
 ) -> dict[str, Any]:
@@ -81,6 +94,7 @@ def simulation_run(
         raise ValueError("rounds must be at least 1")
     started = time.monotonic()
     tag = tag or f"sim{seed}-{timezone.now():%Y%m%d%H%M%S}"
+    _platform_draws_seed(seed)
     bar = tqdm(total=2 + 3 * rounds - 1, desc="simulate", file=sys.stderr, disable=not progress)
     out: list[dict[str, Any]] = []
     with simulated_clock() as clock:

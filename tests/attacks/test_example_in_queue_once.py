@@ -6,7 +6,6 @@ items skips what the queue already has and says how many it skipped."""
 
 from __future__ import annotations
 
-import random
 import threading
 from decimal import Decimal
 
@@ -15,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from attacks.services import verification_items
 from attacks.services.verification_items import verification_items_add
 from gauntlet.accounts.models import User
 from gauntlet.workqueue.models import Queue, QueueState, WorkItem
@@ -108,7 +108,7 @@ def test_two_submits_at_once_never_draw_the_same_filler(monkeypatch: pytest.Monk
     filler = _example(0)  # the only ordinary example: both submits want it
     attacks = [_example(n, source=Source.TOOL_ASSISTED, author=ContractorFactory()) for n in (1, 2)]
     both_drew = threading.Barrier(2)
-    shuffle = random.shuffle
+    shuffle = verification_items.filler_draw.shuffle
 
     def shuffle_once_both_drew(rows: list[object]) -> None:
         # Between drawing the fillers and inserting them: hold each submit here until the other has
@@ -119,7 +119,7 @@ def test_two_submits_at_once_never_draw_the_same_filler(monkeypatch: pytest.Monk
             pass
         shuffle(rows)
 
-    monkeypatch.setattr("attacks.services.verification_items.random.shuffle", shuffle_once_both_drew)
+    monkeypatch.setattr(verification_items.filler_draw, "shuffle", shuffle_once_both_drew)
 
     def submit(example: Example) -> object:
         def work() -> int:
@@ -134,6 +134,28 @@ def test_two_submits_at_once_never_draw_the_same_filler(monkeypatch: pytest.Monk
     assert ids.count(filler.pk) == 1, ids  # the filler is in the queue once
     assert sorted(set(ids)) == sorted([filler.pk, *(a.pk for a in attacks)])
     assert rewrite.state == QueueState.OPEN
+
+
+@pytest.mark.django_db
+def test_fillers_and_their_order_follow_the_filler_draw() -> None:
+    """simulate seeds the draw so that a seed gives the same run; the database's random() ignored it."""
+    pool = [_example(n) for n in range(40)]
+    drawn = []
+    for attempt in range(2):
+        verification = _queue(
+            "verification", name=f"seeded-{attempt}", kind_settings={"fillers_per_submission": 3}
+        )
+        attack = _example(100 + attempt, source=Source.TOOL_ASSISTED, author=ContractorFactory())
+        verification_items.filler_draw.seed(7)
+        verification_items_add(queue=verification, example=attack)
+        items = WorkItem.objects.filter(queue=verification).order_by("pk")
+        drawn.append(
+            [
+                item.payload["example_id"] if item.payload["example_id"] != attack.pk else "attack"
+                for item in items
+            ]
+        )
+    assert drawn[0] == drawn[1] and len(drawn[0]) == 4 and set(drawn[0]) - {"attack"} <= {e.pk for e in pool}
 
 
 @pytest.mark.django_db

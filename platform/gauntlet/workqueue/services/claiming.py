@@ -38,8 +38,9 @@ from gauntlet.workqueue.services.claim_sql import (
 )
 from gauntlet.workqueue.services.leases import expire_due
 
-# Draws whether a claim serves gold; not for security, only for mixing.
-_gold_draw = random.Random()  # noqa: S311
+# Draws whether a claim serves gold; not for security, only for mixing (``simulate`` seeds it; the
+# PostgreSQL claim function draws with the server's random()).
+gold_draw = random.Random()  # noqa: S311
 
 
 def _for_update(*, skip_locked: bool = False) -> str:
@@ -204,7 +205,7 @@ def _insert_assignment(*, queue: Queue, contractor: User, item: WorkItem, now: d
 def _serve_gold_first(queue: Queue) -> bool:
     """Whether this claim should look in the gold pool first: a draw at the queue's gold rate."""
     rate = float(queue.gold_rate)
-    return rate > 0 and _gold_draw.random() < rate
+    return rate > 0 and gold_draw.random() < rate
 
 
 def _is_deadlock(exc: Exception) -> bool:
