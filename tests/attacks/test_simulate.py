@@ -100,31 +100,3 @@ def test_simulate_refuses_sizes_it_cannot_use_before_writing_anything() -> None:
     with pytest.raises(CommandError, match="--torch-threads"):
         call_command("simulate", "--rounds", "1", "--preset", "tiny", "--torch-threads", "0", "--no-progress")
     assert not User.objects.exists() and not ClassifierVersion.objects.exists()
-
-
-@pytest.mark.slow
-def test_a_seed_gives_the_same_run(settings, tiny_checkpoint: Path) -> None:  # type: ignore[no-untyped-def]
-    """Two runs of one seed on the same (emptied) database print the same figures: the platform's own
-    draws on the way (fillers and their order, display order, gold) are seeded by the run."""
-    from attacks.simulation.config import simulation_config
-    from attacks.simulation.runner import simulation_run
-
-    settings.GAUNTLET_CLASSIFIER_BASE = str(tiny_checkpoint)
-
-    def figures(tag: str) -> list[dict[str, object]]:
-        result = simulation_run(rounds=2, seed=3, config=simulation_config("tiny"), progress=False, tag=tag)
-        return [
-            {
-                "threshold": r["classifier_version"]["threshold"],
-                "verified": r["verified_adversarial"],
-                "candidates": r["candidates"],
-                "by_condition": r["by_condition"],
-                "held_out_auc": r["held_out_auc"],
-            }
-            for r in result["rounds"]
-        ]
-
-    first = figures("same-seed")
-    call_command("flush", interactive=False, verbosity=0)  # the same database as it was
-    second = figures("same-seed")
-    assert first == second
