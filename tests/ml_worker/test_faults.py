@@ -211,7 +211,15 @@ def test_a_gpu_worker_sigkilled_during_bulk_scoring_is_redelivered_to_another_wi
         Celery(broker=redis_url).send_task("ml_worker.tasks.rescore_all", args=[tiny_version.pk], queue="gpu")
         with celery_worker(env=env, queues="gpu", name=f"faults-first-{os.getpid()}", log=first_log) as first:
             scored = Score.objects.filter(classifier_version=tiny_version)
-            _wait(lambda: scored.count() >= 100, 240, "the first worker to score a batch")
+
+            def scoring_one_now() -> bool:
+                # a batch scored, and one received and not finished: killed between two tasks, the
+                # worker would hold nothing to redeliver (a fresh-clone run once killed it there)
+                log = first_log.read_text() if first_log.exists() else ""
+                held = set(_task_ids(log, "received")) - set(_task_ids(log, "succeeded"))
+                return scored.count() >= 100 and bool(held)
+
+            _wait(scoring_one_now, 240, "the first worker to score a batch and hold the next")
             assert scored.count() < len(examples), "the whole bulk finished before the kill"
             for pid in [*_children(first.pid), first.pid]:  # the machine dies: pool and parent
                 os.kill(pid, signal.SIGKILL)
