@@ -118,24 +118,15 @@ def simulation_run(
         simulated_minutes = clock.elapsed_minutes
     bar.close()
     baseline, last = out[0], out[-1]
-    ratio, interval = (None, None)
+    ratio, interval, bound = None, None, None
     if len(out) > 1:
-        ratio, interval = cost_ratio(
-            attempts_of(baseline["classifier_version"]["name"], HUMAN),
-            attempts_of(last["classifier_version"]["name"], HUMAN),
-            resamples=config.bootstrap,
-            seed=seed,
-        )
+        # each attempts_of reads the whole cost report: once per version, for the ratio and its bound
+        attempts0 = attempts_of(baseline["classifier_version"]["name"], HUMAN)
+        attempts1 = attempts_of(last["classifier_version"]["name"], HUMAN)
+        ratio, interval = cost_ratio(attempts0, attempts1, resamples=config.bootstrap, seed=seed)
+        bound = cost_ratio_lower_bound(attempts0, attempts1)
     auc0, auc1 = baseline["held_out_auc"], last["held_out_auc"]
     auc_drop = round(auc0 - auc1, 4) if len(out) > 1 and auc0 is not None and auc1 is not None else None
-    bound = (
-        cost_ratio_lower_bound(
-            attempts_of(baseline["classifier_version"]["name"], HUMAN),
-            attempts_of(last["classifier_version"]["name"], HUMAN),
-        )
-        if len(out) > 1
-        else None
-    )
     return {
         "tag": tag,
         "seed": seed,
